@@ -1,0 +1,289 @@
+"""Instrumented fakes of the world the exercises talk to: ``Fetch`` and ``Store``.
+
+The code under test only ever *calls* them and *awaits* what they return; everything a
+grader needs to judge that code (when each call started and ended, how many were in
+flight, which saw cancellation and when, the order of reads and writes) is recorded on
+the fake as plain data.
+
+* :class:`FakeFetch` — ``fetch(url)`` that takes a scripted time, then returns a value
+  or raises a :class:`FetchError`. Scripts can differ per attempt (retries).
+* :class:`FakeStore` — ``read(key)``/``write(key, value)`` with seeded latencies, an
+  operation log for race reports, and optional failures.
+
+Both run on whatever loop runs the code under test; on a
+:class:`~asynclings.harness.loop.VirtualLoop` their latencies are exact simulated seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+__all__ = [
+    "FakeFetch",
+    "FakeStore",
+    "FetchCall",
+    "FetchError",
+    "Reply",
+    "StoreError",
+    "StoreOp",
+    "jitter",
+]
+
+Outcome = Literal["running", "returned", "raised", "cancelled"]
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def _task_name() -> str:
+    task = asyncio.current_task()
+    return task.get_name() if task is not None else "<no task>"
+
+
+async def _take(seconds: float) -> None:
+    """Let ``seconds`` pass; zero still yields once, as real I/O would."""
+    if math.isinf(seconds):
+        await asyncio.get_running_loop().create_future()  # until cancelled
+    await asyncio.sleep(seconds)
+
+
+class FetchError(Exception):
+    """What a failing fake fetch raises: a distinct object for every failing call."""
+
+    def __init__(self, url: str, attempt: int) -> None:
+        super().__init__(f"fetch({url!r}) failed (attempt {attempt + 1})")
+        self.url = url
+        self.attempt = attempt
+
+
+@dataclass(frozen=True)
+class Reply:
+    """How one call of a fake fetch behaves: it takes ``after`` seconds, then returns
+    (or raises a :class:`FetchError` if ``fail``). ``after=math.inf`` never answers."""
+
+    after: float
+    fail: bool = False
+
+
+ReplySpec = float | Reply | Sequence[float | Reply]
+
+
+@dataclass
+class FetchCall:
+    """One call of a fake fetch, as it happened."""
+
+    url: str
+    attempt: int
+    """0 for the first call with this url, 1 for the second..."""
+    task: str
+    started: float
+    ended: float | None = None
+    outcome: Outcome = "running"
+    result: object = None
+    error: BaseException | None = None
+
+    @property
+    def cancelled_at(self) -> float | None:
+        """When the call saw ``CancelledError`` (``None`` if it was never cancelled)."""
+        return self.ended if self.outcome == "cancelled" else None
+
+
+class FakeFetch:
+    """An instrumented ``async def fetch(url)``.
+
+    ``replies`` maps each url to how its calls behave: a number of seconds, a
+    :class:`Reply`, or a list of them, one per attempt (the last one repeats). Each
+    successful call returns ``results[url]`` (default: ``"<body of URL>"``).
+    """
+
+    def __init__(
+        self,
+        replies: Mapping[str, ReplySpec],
+        *,
+        results: Mapping[str, object] | None = None,
+    ) -> None:
+        self.replies = dict(replies)
+        self.results: dict[str, object] = {
+            url: (results[url] if results and url in results else f"<body of {url}>")
+            for url in self.replies
+        }
+        self.calls: list[FetchCall] = []
+        self.requested = 0
+        """How many times ``fetch(url)`` was called (awaited or not)."""
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.in_flight_history: list[tuple[float, int]] = []
+        """``(time, calls in flight)`` after every change, in order."""
+
+    @property
+    def urls(self) -> list[str]:
+        return list(self.replies)
+
+    def __call__(self, url: str) -> Coroutine[Any, Any, object]:
+        self.requested += 1
+        return self.fetch(url)
+
+    def reply_for(self, url: str, attempt: int) -> Reply:
+        spec = self.replies[url]
+        if isinstance(spec, Sequence):
+            spec = spec[min(attempt, len(spec) - 1)]
+        return spec if isinstance(spec, Reply) else Reply(float(spec))
+
+    async def fetch(self, url: str) -> object:
+        """The fetch itself (what calling the fake returns a coroutine of)."""
+        if url not in self.replies:
+            raise KeyError(f"fetch was called with {url!r}, which is not one of the urls")
+        attempt = sum(1 for call in self.calls if call.url == url)
+        reply = self.reply_for(url, attempt)
+        call = FetchCall(url=url, attempt=attempt, task=_task_name(), started=_now())
+        self.calls.append(call)
+        self._count(+1)
+        try:
+            await _take(reply.after)
+        except asyncio.CancelledError:
+            call.outcome = "cancelled"
+            raise
+        finally:
+            call.ended = _now()
+            self._count(-1)
+        if reply.fail:
+            call.outcome = "raised"
+            call.error = FetchError(url, attempt)
+            raise call.error
+        call.outcome = "returned"
+        call.result = self.results[url]
+        return call.result
+
+    def _count(self, delta: int) -> None:
+        self.in_flight += delta
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.in_flight_history.append((_now(), self.in_flight))
+
+    # Questions graders ask ------------------------------------------------------------
+
+    def calls_for(self, url: str) -> list[FetchCall]:
+        return [call for call in self.calls if call.url == url]
+
+    def running(self) -> list[FetchCall]:
+        """Calls that have neither returned, raised nor been cancelled."""
+        return [call for call in self.calls if call.outcome == "running"]
+
+    def cancelled(self) -> list[FetchCall]:
+        return [call for call in self.calls if call.outcome == "cancelled"]
+
+    def in_flight_at(self, moment: float) -> int:
+        """Calls in flight just after ``moment`` (after every change made at it)."""
+        count = 0
+        for when, in_flight in self.in_flight_history:
+            if when > moment:
+                break
+            count = in_flight
+        return count
+
+
+class StoreError(Exception):
+    """What a failing fake store operation raises."""
+
+
+@dataclass
+class StoreOp:
+    """One ``read`` or ``write`` of a fake store, as it happened."""
+
+    op: Literal["read", "write"]
+    key: str
+    task: str
+    started: float
+    ended: float | None = None
+    value: object = None
+    """The value read (when the read ended) or the value written."""
+    outcome: Outcome = "running"
+
+
+Latency = float | Callable[[str, str], float]
+"""Seconds per operation, or ``latency(op, key)`` returning them."""
+
+
+def jitter(seed: int, choices: Sequence[float] = (0.0, 0.001, 0.002, 0.003)) -> Callable[..., float]:
+    """A seeded latency function: each call draws one of ``choices``.
+
+    Public-API interleaving exploration: different seeds reorder the code's awaits the
+    way varying I/O latency would, without touching asyncio's scheduler.
+    """
+    rng = random.Random(seed)
+
+    def latency(*_: object) -> float:
+        return rng.choice(choices)
+
+    return latency
+
+
+class FakeStore:
+    """An instrumented key-value store: ``read(key) -> int`` (0 when missing) and
+    ``write(key, value)``, each taking ``latency`` seconds.
+
+    A read returns the value as it is when the read *ends*; a write takes effect when it
+    ends. ``fail(op)``, if given, is asked at the end of every operation and makes it
+    raise :class:`StoreError` when it returns true.
+    """
+
+    def __init__(
+        self,
+        initial: Mapping[str, int] | None = None,
+        *,
+        latency: Latency = 0.01,
+        fail: Callable[[StoreOp], bool] | None = None,
+    ) -> None:
+        self.data: dict[str, int] = dict(initial or {})
+        self.latency = latency
+        self.fail = fail
+        self.ops: list[StoreOp] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def _seconds(self, op: str, key: str) -> float:
+        return self.latency(op, key) if callable(self.latency) else self.latency
+
+    async def _run(self, op: StoreOp, apply: Callable[[], object]) -> object:
+        self.ops.append(op)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await _take(self._seconds(op.op, op.key))
+            if self.fail is not None and self.fail(op):
+                op.outcome = "raised"
+                raise StoreError(f"store {op.op} of {op.key!r} failed")
+            result = apply()
+            op.outcome = "returned"
+            return result
+        except asyncio.CancelledError:
+            op.outcome = "cancelled"
+            raise
+        finally:
+            op.ended = _now()
+            self.in_flight -= 1
+
+    async def read(self, key: str) -> int:
+        op = StoreOp("read", key, _task_name(), _now())
+
+        def apply() -> int:
+            op.value = self.data.get(key, 0)
+            return self.data.get(key, 0)
+
+        return cast(int, await self._run(op, apply))
+
+    async def write(self, key: str, value: int) -> None:
+        op = StoreOp("write", key, _task_name(), _now(), value=value)
+
+        def apply() -> None:
+            self.data[key] = value
+
+        await self._run(op, apply)
+
+    def ops_on(self, key: str) -> list[StoreOp]:
+        return [op for op in self.ops if op.key == key]

@@ -1,0 +1,195 @@
+"""A virtual-time event loop: time bounds become exact and instant.
+
+:class:`VirtualLoop` is a stock ``SelectorEventLoop`` whose clock only moves when every
+task is waiting: instead of sleeping until the next timer, the loop jumps straight to
+it. ``asyncio.gather`` of 1, 2 and 3 second sleeps therefore ends at ``loop.time() ==
+3.0`` exactly, after a millisecond of real time.
+
+Contract (after trio's ``MockClock(autojump_threshold=0)``):
+
+* ``loop.time()`` starts at ``0.0`` and advances only when no callback is ready; it then
+  jumps to the earliest scheduled timer, exactly (no float drift).
+* Real I/O and thread work keep real time: while a ``run_in_executor`` job (and so
+  ``asyncio.to_thread``) or the default executor's shutdown is pending, the loop polls
+  its real selector instead of declaring a deadlock.
+* **Deadlock**: nothing ready, no timer, no thread work pending: :class:`Deadlock` is
+  raised at once from ``run_until_complete`` with where every task is waiting.
+* **Horizon**: a clock that would pass ``horizon`` simulated seconds raises
+  :class:`SimulatedTimeExceeded` (an endless loop of sleeps ends instead of spinning).
+* :meth:`VirtualLoop.idle` resolves once the loop has run out of ready callbacks at the
+  current instant, before the clock moves: "the loop has gone idle".
+
+Virtual time is blind to code that blocks the loop (``time.sleep`` leaves ``loop.time()``
+unchanged); pair every time bound with a blocking check and a wall-clock budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import linecache
+import selectors
+import sysconfig
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Deadlock",
+    "SimulatedTimeExceeded",
+    "TaskWait",
+    "VirtualLoop",
+    "task_waits",
+]
+
+_STDLIB = sysconfig.get_paths()["stdlib"]
+_POLL_WHILE_THREADS_WORK = 0.05
+"""Real seconds the selector waits per poll while thread work is pending."""
+
+
+@dataclass(frozen=True)
+class TaskWait:
+    """Where one task is suspended: its name and its innermost non-library frames."""
+
+    name: str
+    where: tuple[str, ...]
+    """``file:line  source`` for each frame outside the standard library, outermost first."""
+
+    def describe(self) -> str:
+        if not self.where:
+            return f"task {self.name!r} (no frame outside asyncio)"
+        return f"task {self.name!r} waits at {self.where[-1]}"
+
+
+def task_waits(
+    tasks: Iterable[asyncio.Task[Any]], *, skip: Callable[[str], bool] | None = None
+) -> list[TaskWait]:
+    """Describe where each of ``tasks`` is suspended (for deadlock and leak reports).
+
+    ``skip(filename)`` drops frames from files the reader does not need to see (the
+    harness's own files, say); standard-library frames are always dropped.
+    """
+    waits = []
+    for task in sorted(tasks, key=lambda task: task.get_name()):
+        if task.done():
+            continue
+        where = []
+        for frame in task.get_stack():
+            filename = frame.f_code.co_filename
+            if filename.startswith(_STDLIB) or (skip is not None and skip(filename)):
+                continue
+            line = linecache.getline(filename, frame.f_lineno).strip()
+            where.append(f"{Path(filename).name}:{frame.f_lineno}  {line}")
+        waits.append(TaskWait(task.get_name(), tuple(where)))
+    return waits
+
+
+class Deadlock(RuntimeError):
+    """No task can ever run again: nothing is ready, no timer is set, no thread works."""
+
+    def __init__(self, now: float, waits: list[TaskWait]) -> None:
+        self.now = now
+        self.waits = waits
+        lines = [f"deadlock at t={now:g} s: every task is waiting and nothing can wake it"]
+        lines += [f"  - {wait.describe()}" for wait in waits]
+        super().__init__("\n".join(lines))
+
+
+class SimulatedTimeExceeded(RuntimeError):
+    """The virtual clock would pass the loop's horizon."""
+
+    def __init__(self, horizon: float, waits: list[TaskWait]) -> None:
+        self.horizon = horizon
+        self.waits = waits
+        lines = [
+            f"still running after {horizon:g} simulated seconds: the code never finishes "
+            "(an endless loop of sleeps or retries, or a wait that is never satisfied)"
+        ]
+        lines += [f"  - {wait.describe()}" for wait in waits]
+        super().__init__("\n".join(lines))
+
+
+class _VirtualSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+    """The real selector, except that waiting for a timer moves the virtual clock."""
+
+    loop: VirtualLoop
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        loop = self.loop
+        if timeout is not None and timeout <= 0:
+            return list(super().select(0))
+        # Nothing is ready at this instant: the loop has gone idle.
+        if loop._idle_waiters:
+            waiters, loop._idle_waiters = loop._idle_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            return []
+        threads_working = loop._thread_work > 0  # read before the final poll
+        events = list(super().select(0))
+        if events:
+            return events
+        if threads_working:
+            real_timeout = _POLL_WHILE_THREADS_WORK
+            if timeout is not None:
+                real_timeout = min(real_timeout, timeout)
+            events = list(super().select(real_timeout))
+            if events or timeout is None:
+                return events
+        if timeout is None:
+            raise Deadlock(loop._now, task_waits(asyncio.all_tasks(loop)))
+        loop._advance(timeout)
+        return []
+
+
+class VirtualLoop(asyncio.SelectorEventLoop):
+    """An event loop on a virtual clock. See the module docstring for the contract."""
+
+    def __init__(self, *, horizon: float = 3600.0) -> None:
+        selector = _VirtualSelector()
+        selector.loop = self
+        self._now = 0.0
+        self._horizon = horizon
+        self._thread_work = 0
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        super().__init__(selector)
+
+    @property
+    def horizon(self) -> float:
+        return self._horizon
+
+    def time(self) -> float:
+        return self._now
+
+    def idle(self) -> asyncio.Future[None]:
+        """A future that resolves when nothing is ready at the current instant."""
+        waiter: asyncio.Future[None] = self.create_future()
+        self._idle_waiters.append(waiter)
+        return waiter
+
+    def _advance(self, timeout: float) -> None:
+        # Jump to the earliest timer itself, not to now + timeout, so that a timer
+        # set for 3.0 fires at 3.0 and not at 2.9999999999999996.
+        scheduled = self._scheduled  # the loop's own timer heap; cancelled heads are popped
+        target = scheduled[0].when() if scheduled else self._now + timeout
+        target = max(target, self._now)
+        if target > self._horizon:
+            raise SimulatedTimeExceeded(self._horizon, task_waits(asyncio.all_tasks(self)))
+        self._now = target
+
+    def run_in_executor(self, executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
+        future = super().run_in_executor(executor, func, *args)
+        self._thread_work += 1
+        future.add_done_callback(self._thread_work_done)
+        return future
+
+    def _thread_work_done(self, _: object) -> None:
+        self._thread_work -= 1
+
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        # The shutdown waits for a helper thread: real work, not a deadlock.
+        self._thread_work += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._thread_work -= 1

@@ -1,0 +1,168 @@
+"""The simulated world of one rubric item.
+
+A :class:`World` hands out fakes, reads the clock, calls the code under test and answers
+the questions graders ask of a run (what was still running after it returned, what it
+left behind). It is the only thing a grader needs besides the learner's module; the code
+under test meets it only through the fakes' calls and the loop's time.
+
+::
+
+    async def test_runs_concurrently(learner, world):
+        fetch = world.fetch({"a": 1, "b": 2, "c": 3})
+        run = await world.call(learner.fetch_all, ["a", "b", "c"], fetch)
+        expect(run.duration == 3, ...)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from blockbuster import BlockingError
+
+from .checks import RubricFailure, describe, fail
+from .fakes import FakeFetch, FakeStore, Latency, ReplySpec, StoreOp
+from .loop import Deadlock, SimulatedTimeExceeded, TaskWait, VirtualLoop, task_waits
+
+__all__ = ["Run", "World", "verdict_errors"]
+
+verdict_errors: tuple[type[BaseException], ...] = (
+    NotImplementedError,
+    BlockingError,
+    Deadlock,
+    SimulatedTimeExceeded,
+    RubricFailure,
+)
+"""Exceptions that decide an item by themselves: :meth:`World.call` never keeps them
+as the call's outcome but lets them reach the plugin, which explains them."""
+
+
+@dataclass
+class Run:
+    """One call of the code under test, as it happened."""
+
+    name: str
+    started: float
+    ended: float = 0.0
+    value: object = None
+    error: Exception | None = None
+    leftover: list[TaskWait] = field(default_factory=list)
+    """Tasks the call started that were still running once the loop went idle at the
+    instant it returned."""
+
+    @property
+    def duration(self) -> float:
+        return self.ended - self.started
+
+    @property
+    def result(self) -> object:
+        """The returned value; if the call raised, that exception is raised again."""
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class World:
+    """Fakes, clock and probes for one rubric item. ``seed`` shapes everything random."""
+
+    def __init__(self, seed: int = 0, *, replay_seed: int | None = None) -> None:
+        self.seed = seed
+        self.replay_seed = replay_seed
+        """When set (``--asynclings-seed``), :meth:`explore` runs only this seed."""
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    @property
+    def now(self) -> float:
+        return self.loop.time()
+
+    def fetch(
+        self, replies: Mapping[str, ReplySpec], *, results: Mapping[str, object] | None = None
+    ) -> FakeFetch:
+        """A fake ``fetch``: see :class:`~asynclings.harness.fakes.FakeFetch`."""
+        return FakeFetch(replies, results=results)
+
+    def store(
+        self,
+        initial: Mapping[str, int] | None = None,
+        *,
+        latency: Latency = 0.01,
+        fail: Callable[[StoreOp], bool] | None = None,
+    ) -> FakeStore:
+        """A fake ``Store``: see :class:`~asynclings.harness.fakes.FakeStore`."""
+        return FakeStore(initial, latency=latency, fail=fail)
+
+    async def idle(self) -> None:
+        """Return once nothing is ready at this instant (no simulated time passes)."""
+        loop = self.loop
+        if isinstance(loop, VirtualLoop):
+            await loop.idle()
+        else:  # a real loop: a few rounds let ready callbacks run
+            for _ in range(20):
+                await asyncio.sleep(0)
+
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        """Unfinished tasks other than the grader's own."""
+        current = asyncio.current_task()
+        return {task for task in asyncio.all_tasks() if task is not current and not task.done()}
+
+    async def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Run:
+        """Call ``function(*args, **kwargs)``, await what it returns and record the run.
+
+        An exception from the call is kept in :attr:`Run.error`, except the ones in
+        :data:`verdict_errors`, which propagate. After it returns, the loop is let go idle
+        at the same instant and the tasks the call left running are kept in
+        :attr:`Run.leftover`.
+        """
+        name = getattr(function, "__name__", describe(function))
+        if not callable(function):
+            fail(f"{name} is not a function: it is {describe(function)}")
+        before = self.tasks()
+        run = Run(name=name, started=self.now)
+        try:
+            awaitable = function(*args, **kwargs)
+            if not inspect.isawaitable(awaitable):
+                fail(
+                    f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
+                    f"declare it with `async def {name}(...)` so callers can await it"
+                )
+            run.value = await awaitable
+        except verdict_errors:
+            raise
+        except Exception as error:
+            run.error = error
+        run.ended = self.now
+        await self.idle()
+        run.leftover = task_waits(self.tasks() - before)
+        return run
+
+    def seeds(self, count: int) -> Iterable[int]:
+        """The seeds an exploration runs: ``range(count)``, or only the replayed one."""
+        if self.replay_seed is not None:
+            return [self.replay_seed]
+        return range(count)
+
+    async def explore(self, scenario: Callable[[int], Awaitable[None]], *, count: int = 200) -> int:
+        """Run ``scenario(seed)`` for ``count`` seeds (each shapes the fakes' latencies).
+
+        The first seed whose scenario fails stops the exploration; its failure names the
+        seed and how to replay it alone. Returns how many seeds ran.
+        """
+        ran = 0
+        for seed in self.seeds(count):
+            try:
+                await scenario(seed)
+            except RubricFailure as failure:
+                failure.message = (
+                    f"{failure.message}\n(interleaving seed {seed}; replay it alone with "
+                    f"--asynclings-seed {seed})"
+                )
+                failure.args = (failure.message,)
+                raise
+            ran += 1
+        return ran

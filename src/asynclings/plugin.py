@@ -1,0 +1,367 @@
+"""The pytest plugin: grade exercise modules with the graders, explain, and score.
+
+Options and ini settings
+------------------------
+``asynclings_dirs`` (ini, paths)
+    Folders whose exercise modules are graded when pytest collects them. The kit's
+    ``pyproject.toml`` names ``exercises`` and ``solutions``: ``pytest exercises/``
+    grades the learner's stubs, ``pytest solutions/`` the reference.
+``--grade``
+    Grade every exercise module (``ex02_gather.py``...) found in the given paths, at any
+    depth: ``pytest --grade path/to/submission``.
+``--asynclings-seed N``
+    Race items run only interleaving seed ``N`` (to replay a reported failure).
+``--asynclings-json PATH``
+    Also write the results model as JSON.
+
+The plugin is inert in any run that sets neither ``asynclings_dirs`` nor ``--grade``: it
+adds no tests, no hooks with effects and no output.
+
+How grading works
+-----------------
+A file named like an exercise module becomes an :class:`ExerciseModule`: a pytest module
+whose tests are the grader's rubric items (``graders/ex02_gather.py``), run against that
+file. Graders receive the file as the ``learner`` fixture and a fresh simulated
+:class:`~asynclings.harness.World` as ``world``. Async items run on a fresh
+:class:`~asynclings.harness.VirtualLoop` through pytest-asyncio's loop-factory hook.
+Around each item: a real wall-clock budget, blocking-call detection (blockbuster,
+scanning only the learner's files) and pytest-timeout as the backstop against hangs.
+Every outcome becomes an :class:`~asynclings.results.ItemResult`; the run closes with
+the per-exercise verdicts and a score table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import functools
+import time
+import types
+import warnings
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .feedback import explain, never_awaited_note
+from .harness.checks import RubricFailure, seconds
+from .harness.loop import VirtualLoop
+from .harness.world import World
+from .manifest import Exercise, exercises
+from .results import ExerciseResult, ItemResult, Results
+from .rubric import RubricItem, load_grader, rubric_item_of
+from .submission import Learner
+
+__all__ = ["ExerciseModule", "learner", "world"]
+
+
+# Options ------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("asynclings", "asynclings grading")
+    group.addoption(
+        "--grade",
+        action="store_true",
+        default=False,
+        help="grade every exercise module (ex02_gather.py ...) found in the given paths",
+    )
+    group.addoption(
+        "--asynclings-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="race items run only this interleaving seed (replay a reported failure)",
+    )
+    group.addoption(
+        "--asynclings-json",
+        default=None,
+        metavar="PATH",
+        help="also write the grading results as JSON to PATH",
+    )
+    parser.addini(
+        "asynclings_dirs",
+        type="paths",
+        default=[],
+        help="folders whose exercise modules are graded when collected",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "asynclings_item(points, budget, horizon): a rubric item of a grader"
+    )
+    grade_dirs = [Path(p) for p in config.getini("asynclings_dirs")]
+    if config.getoption("grade") or grade_dirs:
+        config.pluginmanager.register(Grading(config, grade_dirs), "asynclings-grading")
+
+
+# Collection ---------------------------------------------------------------------------
+
+
+class ExerciseModule(pytest.Module):
+    """A learner's exercise file, collected as the tests of its grader."""
+
+    exercise: Exercise
+
+    def _getobj(self) -> types.ModuleType:
+        return load_grader(self.exercise)
+
+
+def _rubric_item(item: pytest.Item) -> RubricItem | None:
+    if not isinstance(item, pytest.Function) or item.getparent(ExerciseModule) is None:
+        return None
+    return rubric_item_of(item.obj)
+
+
+# Fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def learner(request: pytest.FixtureRequest) -> Learner:
+    """The learner's module under grading (loaded on first use)."""
+    node = request.node.getparent(ExerciseModule)
+    if node is None:
+        pytest.fail("the `learner` fixture exists only in rubric items of a grader")
+    return Learner(node.path)
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest) -> World:
+    """A fresh simulated world for one rubric item."""
+    return World(replay_seed=request.config.getoption("asynclings_seed"))
+
+
+# Grading ------------------------------------------------------------------------------
+
+
+class Grading:
+    """Hooks that run only in a grading session, and the verdicts they collect."""
+
+    def __init__(self, config: pytest.Config, grade_dirs: list[Path]) -> None:
+        self.config = config
+        self.grade_all = bool(config.getoption("grade"))
+        self.grade_dirs = [d.resolve() for d in grade_dirs]
+        self.modules = {exercise.module: exercise for exercise in exercises()}
+        self.items: dict[str, ItemResult] = {}
+        self.files: dict[str, Path] = {}
+        """Exercise module file of each graded item (by node id)."""
+
+    # Which files are graded
+
+    def _exercise_for(self, path: Path) -> Exercise | None:
+        if path.suffix != ".py" or path.stem not in self.modules:
+            return None
+        resolved = path.resolve()
+        if self.grade_all or any(resolved.is_relative_to(d) for d in self.grade_dirs):
+            return self.modules[path.stem]
+        return None
+
+    def _collector(self, path: Path, parent: pytest.Collector) -> ExerciseModule | None:
+        exercise = self._exercise_for(path)
+        if exercise is None:
+            return None
+        module: ExerciseModule = ExerciseModule.from_parent(parent, path=path)
+        module.exercise = exercise
+        return module
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(
+        self, module_path: Path, parent: pytest.Collector
+    ) -> ExerciseModule | None:
+        # Files pytest's python plugin collects itself (named on the command line, or
+        # matching python_files) come here instead of pytest_collect_file.
+        return self._collector(module_path, parent)
+
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> ExerciseModule | None:
+        python_plugin_collects = parent.session.isinitpath(file_path) or any(
+            fnmatch.fnmatch(file_path.name, pattern)
+            for pattern in self.config.getini("python_files")
+        )
+        if python_plugin_collects:
+            return None
+        return self._collector(file_path, parent)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            rubric = _rubric_item(item)
+            if rubric is not None and item.get_closest_marker("timeout") is None:
+                # The backstop against a hang that the budget cannot see (a busy loop
+                # that never returns); generous so that it never decides a normal run.
+                item.add_marker(pytest.mark.timeout(rubric.budget * 2 + 10))
+
+    def pytest_report_header(self) -> str:
+        return "asynclings: grading exercise modules with the kit's graders"
+
+    # Running items
+
+    @staticmethod
+    def _file(item: pytest.Item) -> Path:
+        module = item.getparent(ExerciseModule)
+        assert module is not None
+        return module.path
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_asyncio_loop_factories(
+        self, config: pytest.Config, item: pytest.Item
+    ) -> dict[str, Any]:
+        rubric = _rubric_item(item)
+        if rubric is None:
+            return {"asyncio": _default_loop}
+        return {"virtual": functools.partial(VirtualLoop, horizon=rubric.horizon)}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        learner_files = sorted(
+            {str(self._file(item)) for item in session.items if _rubric_item(item) is not None}
+        )
+        with _blocking_detection(learner_files):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        rubric = _rubric_item(item)
+        if rubric is None:
+            return (yield)
+        started = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            try:
+                outcome = yield
+            finally:
+                item.stash[_WALL] = time.perf_counter() - started
+                item.stash[_WARNINGS] = [str(w.message) for w in caught]
+        wall = item.stash[_WALL]
+        if wall > rubric.budget:
+            raise RubricFailure(
+                f"took {seconds(wall)} of real time, over this item's budget of "
+                f"{seconds(rubric.budget)}: something blocks the event loop or burns CPU "
+                "(time.sleep, a busy-wait loop, blocking I/O); under simulated time a "
+                "correct solution needs milliseconds"
+            )
+        return outcome
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        rubric = _rubric_item(item)
+        if rubric is None:
+            return report
+        path = self._file(item)
+        self.files[item.nodeid] = path
+        previous = self.items.get(item.nodeid)
+        if previous is not None and previous.status == "failed":
+            return report  # the first failure of an item is its verdict
+        if report.failed and call.excinfo is not None:
+            message, details = explain(call.excinfo.value, path)
+            if report.when == "teardown":
+                message = f"after the item, clean-up failed: {message}"
+            note = never_awaited_note(item.stash.get(_WARNINGS, []))
+            if note:
+                message = f"{message}\n{note}"
+            self.items[item.nodeid] = ItemResult(
+                name=rubric.name,
+                title=rubric.title,
+                max_points=rubric.points,
+                status="failed",
+                message=message,
+                details=details,
+                wall_seconds=item.stash.get(_WALL, 0.0),
+            )
+            report.longrepr = "\n".join(filter(None, [message, details]))
+        elif report.when == "call" and report.passed:
+            self.items[item.nodeid] = ItemResult(
+                name=rubric.name,
+                title=rubric.title,
+                max_points=rubric.points,
+                status="passed",
+                wall_seconds=item.stash.get(_WALL, 0.0),
+            )
+        elif report.skipped and previous is None:
+            self.items[item.nodeid] = ItemResult(
+                name=rubric.name,
+                title=rubric.title,
+                max_points=rubric.points,
+                status="failed",
+                message="the item did not run to a verdict (skipped), so it scores nothing",
+            )
+        return report
+
+    # Results and output
+
+    def results(self) -> Results:
+        by_file: dict[Path, ExerciseResult] = {}
+        for nodeid, item_result in self.items.items():
+            path = self.files[nodeid]
+            exercise = self.modules[path.stem]
+            if path not in by_file:
+                by_file[path] = ExerciseResult(
+                    module=exercise.module, title=exercise.title, path=str(path)
+                )
+            by_file[path].items.append(item_result)
+        order = list(self.modules)
+        graded = sorted(by_file.values(), key=lambda e: (order.index(e.module), e.path or ""))
+        for exercise_result in graded:
+            exercise_result.max_points = sum(i.max_points for i in exercise_result.items)
+        return Results(exercises=graded)
+
+    def pytest_sessionfinish(self) -> None:
+        json_path = self.config.getoption("asynclings_json")
+        if json_path:
+            self.results().write_json(Path(json_path))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        results = self.results()
+        if results.exercises:
+            from .reports.terminal import write_results
+
+            write_results(terminalreporter, results, self.config.rootpath)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self) -> None:
+        # In a grading run our own verdicts replace pytest's tracebacks; an explicit
+        # --tb or -r from the user still wins.
+        if getattr(self.config.option, "tbstyle", None) == "auto":
+            self.config.option.tbstyle = "no"
+
+
+_WALL = pytest.StashKey[float]()
+_WARNINGS = pytest.StashKey[list[str]]()
+
+
+def _default_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.new_event_loop()
+
+
+@contextlib.contextmanager
+def _blocking_detection(files: list[str]) -> Iterator[None]:
+    """Blocking calls (``time.sleep``, blocking I/O) made from ``files`` while an event
+    loop runs raise ``BlockingError`` for as long as this is active.
+
+    blockbuster scans frames by file path; it takes modules, so each learner file is
+    named by a stand-in module whose ``__file__`` is that path. The learner's modules
+    are imported only after detection is on, so ``from time import sleep`` picks up the
+    guarded function too.
+    """
+    if not files:
+        yield
+        return
+    from blockbuster import BlockBuster
+
+    scanned = []
+    for file in files:
+        stand_in = types.ModuleType(f"learner file {file}")
+        stand_in.__file__ = file
+        scanned.append(stand_in)
+    buster = BlockBuster(scanned_modules=scanned)
+    buster.activate()
+    try:
+        yield
+    finally:
+        buster.deactivate()

@@ -1,0 +1,82 @@
+"""The closing terminal report of a grading run: verdicts per exercise, then the score
+table. Written through pytest's terminal writer, so colour follows pytest's own rules
+(off when piped, ``--color``)."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from ..results import ExerciseResult, Results
+
+__all__ = ["write_results"]
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def _relative(path: str | None, root: Path) -> str:
+    if path is None:
+        return "-"
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return path
+
+
+def _status(exercise: ExerciseResult) -> str:
+    if exercise.status == "not submitted":
+        return "not submitted"
+    if exercise.complete:
+        return "complete"
+    if exercise.not_implemented:
+        return "not implemented yet"
+    failing = sum(1 for item in exercise.items if item.status != "passed")
+    return f"{failing} item{'s' if failing != 1 else ''} to fix"
+
+
+def _write_exercise(tw: Any, exercise: ExerciseResult, root: Path) -> None:
+    colour = {"green": True} if exercise.complete else {"red": True}
+    tw.sep(
+        "-",
+        f"{exercise.module}: {exercise.title}  "
+        f"{_points(exercise.points)}/{_points(exercise.max_points)}",
+        **colour,
+    )
+    if exercise.not_implemented:
+        tw.line("  not implemented yet: every function still raises NotImplementedError.")
+        tw.line(f"  Open {_relative(exercise.path, root)}, read its docstring, and start.")
+        return
+    for item in exercise.items:
+        mark, markup = ("PASS", {"green": True}) if item.status == "passed" else ("FAIL", {"red": True})
+        tw.write(f"  {mark}", **markup)
+        tw.line(f"  {_points(item.points):>2}/{_points(item.max_points):<2} {item.title}")
+        if item.status == "passed":
+            continue
+        for line in item.message.splitlines():
+            for wrapped in textwrap.wrap(line, width=88, subsequent_indent="  ") or [""]:
+                tw.line(f"             {wrapped}")
+        if item.details:
+            tw.line("")
+            for line in item.details.splitlines():
+                tw.line(f"             {line}")
+            tw.line("")
+
+
+def write_results(terminalreporter: Any, results: Results, root: Path) -> None:
+    """Write every graded exercise's verdicts, then the score table."""
+    tw = terminalreporter._tw
+    for exercise in results.exercises:
+        _write_exercise(tw, exercise, root)
+    tw.sep("=", "asynclings score", bold=True)
+    width = max(len(e.module) for e in results.exercises)
+    for exercise in results.exercises:
+        score = f"{_points(exercise.points)}/{_points(exercise.max_points)}"
+        markup = {"green": True} if exercise.complete else {"red": True}
+        tw.write(f"  {exercise.module:<{width}}  {score:>7}  ")
+        tw.line(_status(exercise), **markup)
+    total = f"{_points(results.points)}/{_points(results.max_points)}"
+    tw.line(f"  {'total':<{width}}  {total:>7}", bold=True)

@@ -1,0 +1,183 @@
+"""Loading a learner's module without letting it take the grader down.
+
+:func:`load` reads, decodes, compiles and executes a submission file under a name of its
+own (so ``exercises/ex02_gather.py`` and ``solutions/ex02_gather.py`` never collide), in
+a worker thread with a time limit, and turns every way it can go wrong into a
+:class:`SubmissionProblem` whose message a learner can act on. :class:`Learner` is what
+graders receive as ``learner``: the module, loaded on first use, whose missing names
+fail the item with a clear message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .harness.checks import describe
+
+__all__ = ["Learner", "SubmissionProblem", "load", "IMPORT_TIMEOUT"]
+
+IMPORT_TIMEOUT = 5.0
+"""Real seconds a module may take to import (a plain module needs milliseconds)."""
+
+
+class SubmissionProblem(Exception):
+    """The submission cannot be graded as it stands: it is missing, does not import, or
+    lacks a name the contract requires. ``str()`` is the learner-facing message."""
+
+
+@dataclass
+class _Loaded:
+    module: ModuleType | None
+    problem: SubmissionProblem | None
+
+
+_cache: dict[tuple[Path, str], _Loaded] = {}
+
+
+def _source_line(source: str, lineno: int | None) -> str:
+    if not lineno:
+        return ""
+    lines = source.splitlines()
+    return lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+
+
+def _where(path: Path, error: BaseException, source: str) -> str:
+    """``file:line  code`` of the innermost frame of ``error`` in the submission."""
+    tb = error.__traceback__
+    lineno = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    if lineno is None:
+        return ""
+    return f" (line {lineno}: `{_source_line(source, lineno)}`)"
+
+
+def load(path: Path, *, timeout: float = IMPORT_TIMEOUT) -> ModuleType:
+    """Import the submission at ``path``; raise :class:`SubmissionProblem` if it cannot be.
+
+    Loaded once per content: a second call with an unchanged file returns the same module.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SubmissionProblem(f"{path.name} was not submitted") from None
+    except OSError as error:
+        raise SubmissionProblem(f"{path.name} cannot be read: {error.strerror}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    key = (path.resolve(), digest)
+    if key not in _cache:
+        try:
+            _cache[key] = _Loaded(_load(path, raw, digest, timeout), None)
+        except SubmissionProblem as problem:
+            _cache[key] = _Loaded(None, problem)
+    loaded = _cache[key]
+    if loaded.problem is not None:
+        raise SubmissionProblem(str(loaded.problem))
+    assert loaded.module is not None
+    return loaded.module
+
+
+def _load(path: Path, raw: bytes, digest: str, timeout: float) -> ModuleType:
+    name = path.name
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SubmissionProblem(
+            f"{name} is not valid UTF-8 text (byte {error.start}, line {line}): save it "
+            "as UTF-8 (a binary or Latin-1 file cannot be imported)"
+        ) from None
+    try:
+        code = compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        raise SubmissionProblem(
+            f"{name} does not compile: {error.msg} (line {error.lineno}: "
+            f"`{(error.text or '').strip()}`)"
+        ) from None
+    except ValueError as error:  # e.g. source with NUL bytes
+        raise SubmissionProblem(f"{name} does not compile: {error}") from None
+
+    module_name = f"asynclings_submission_{digest[:12]}.{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    failure: list[BaseException] = []
+
+    def execute() -> None:
+        sys.modules[module_name] = module
+        try:
+            exec(code, module.__dict__)
+        except BaseException as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=execute, name=f"import {name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise SubmissionProblem(
+            f"importing {name} did not finish within {timeout:g} s: does it run something "
+            "at import time (an endless loop, input(), a blocking call)? Put such code "
+            "under `if __name__ == \"__main__\":`"
+        )
+    if failure:
+        error = failure[0]
+        sys.modules.pop(module_name, None)
+        if isinstance(error, SystemExit):
+            raise SubmissionProblem(
+                f"{name} calls sys.exit() / exit() while it is imported{_where(path, error, source)}: "
+                "put the script part under `if __name__ == \"__main__\":`"
+            )
+        if isinstance(error, RuntimeError) and "asyncio.run() cannot be called" in str(error):
+            detail = "it calls asyncio.run() at import time"
+        else:
+            detail = f"{type(error).__name__}: {error}"
+        raise SubmissionProblem(
+            f"importing {name} failed with {detail}{_where(path, error, source)}"
+        )
+    return module
+
+
+class Learner:
+    """The learner's module as graders see it: loaded on first attribute access.
+
+    ``learner.fetch_all`` is the submission's ``fetch_all``; a missing name, or a module
+    that does not load, fails the item with a :class:`SubmissionProblem`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def module(self) -> ModuleType:
+        return load(self._path)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        module = self.module
+        try:
+            return getattr(module, name)
+        except AttributeError:
+            defined = sorted(
+                n for n, v in vars(module).items() if not n.startswith("_") and callable(v)
+            )
+            raise SubmissionProblem(
+                f"{self._path.name} has no `{name}`: the exercise asks for it by that exact "
+                f"name (defined: {', '.join(defined) or 'nothing callable'})"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"Learner({describe(str(self._path))})"
