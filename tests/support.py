@@ -17,7 +17,9 @@ IDIOMS = TESTS / "idioms"
 _LOSES = re.compile(r"^# loses:(.*)$", re.MULTILINE)
 
 
-def grade_file(source: Path, module: str, workdir: Path, *, seed: int | None = None) -> ExerciseResult:
+def grade_file(
+    source: Path, module: str, workdir: Path, *, seed: int | None = None
+) -> ExerciseResult:
     """Grade ``source`` as exercise module ``module`` (copied into ``workdir``)."""
     target = workdir / f"{module}.py"
     target.parent.mkdir(parents=True, exist_ok=True)

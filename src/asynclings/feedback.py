@@ -20,7 +20,7 @@ from .harness.checks import RubricFailure
 from .harness.loop import Deadlock, SimulatedTimeExceeded
 from .submission import SubmissionProblem
 
-__all__ = ["explain", "never_awaited_note", "NOT_IMPLEMENTED"]
+__all__ = ["NOT_IMPLEMENTED", "explain", "never_awaited_note"]
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -70,7 +70,9 @@ def _learner_frames(error: BaseException, learner: Path | None) -> list[tracebac
     if learner is None:
         return []
     target = str(learner)
-    return [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == target]
+    return [
+        frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == target
+    ]
 
 
 def _at(error: BaseException, learner: Path | None) -> str:
@@ -142,7 +144,13 @@ _NEVER_AWAITED = re.compile(r"coroutine '([^']+)' was never awaited")
 
 def never_awaited_note(warning_messages: list[str]) -> str:
     """A note for coroutines that were created but never awaited, if any."""
-    names = sorted({m.group(1).rsplit(".", 1)[-1] for text in warning_messages if (m := _NEVER_AWAITED.search(text))})
+    names = sorted(
+        {
+            m.group(1).rsplit(".", 1)[-1]
+            for text in warning_messages
+            if (m := _NEVER_AWAITED.search(text))
+        }
+    )
     if not names:
         return ""
     listed = ", ".join(f"`{name}`" for name in names)

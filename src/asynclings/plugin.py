@@ -13,6 +13,9 @@ Options and ini settings
     Race items run only interleaving seed ``N`` (to replay a reported failure).
 ``--asynclings-json PATH``
     Also write the results model as JSON.
+``asynclings_budget_scale`` (ini, float, default 1)
+    Multiplies every item's real wall-clock budget: raise it on a very slow grading
+    machine (a 0.5-vCPU container, say). Simulated-time verdicts do not depend on it.
 
 The plugin is inert in any run that sets neither ``asynclings_dirs`` nor ``--grade``: it
 adds no tests, no hooks with effects and no output.
@@ -82,6 +85,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also write the grading results as JSON to PATH",
     )
     parser.addini(
+        "asynclings_budget_scale",
+        default="1",
+        help="multiplies every rubric item's real wall-clock budget (slow machines)",
+    )
+    parser.addini(
         "asynclings_dirs",
         type="paths",
         default=[],
@@ -146,6 +154,7 @@ class Grading:
         self.grade_dirs = [d.resolve() for d in grade_dirs]
         self.modules = {exercise.module: exercise for exercise in exercises()}
         self.items: dict[str, ItemResult] = {}
+        self.budget_scale = float(config.getini("asynclings_budget_scale"))
         self.files: dict[str, Path] = {}
         """Exercise module file of each graded item (by node id)."""
 
@@ -192,7 +201,8 @@ class Grading:
             if rubric is not None and item.get_closest_marker("timeout") is None:
                 # The backstop against a hang that the budget cannot see (a busy loop
                 # that never returns); generous so that it never decides a normal run.
-                item.add_marker(pytest.mark.timeout(rubric.budget * 2 + 10))
+                budget = rubric.budget * self.budget_scale
+                item.add_marker(pytest.mark.timeout(budget * 2 + 10))
 
     def pytest_report_header(self) -> str:
         return "asynclings: grading exercise modules with the kit's graders"
@@ -236,10 +246,11 @@ class Grading:
                 item.stash[_WALL] = time.perf_counter() - started
                 item.stash[_WARNINGS] = [str(w.message) for w in caught]
         wall = item.stash[_WALL]
-        if wall > rubric.budget:
+        budget = rubric.budget * self.budget_scale
+        if wall > budget:
             raise RubricFailure(
                 f"took {seconds(wall)} of real time, over this item's budget of "
-                f"{seconds(rubric.budget)}: something blocks the event loop or burns CPU "
+                f"{seconds(budget)}: something blocks the event loop or burns CPU "
                 "(time.sleep, a busy-wait loop, blocking I/O); under simulated time a "
                 "correct solution needs milliseconds"
             )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -69,7 +69,7 @@ def item(
         )
         if inspect.iscoroutinefunction(function):
             marked = pytest.mark.asyncio(marked)
-        return marked
+        return cast(F, marked)
 
     return decorate
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from .harness.checks import describe
 
-__all__ = ["Learner", "SubmissionProblem", "load", "IMPORT_TIMEOUT"]
+__all__ = ["IMPORT_TIMEOUT", "Learner", "SubmissionProblem", "load"]
 
 IMPORT_TIMEOUT = 5.0
 """Real seconds a module may take to import (a plain module needs milliseconds)."""
@@ -126,22 +126,23 @@ def _load(path: Path, raw: bytes, digest: str, timeout: float) -> ModuleType:
         raise SubmissionProblem(
             f"importing {name} did not finish within {timeout:g} s: does it run something "
             "at import time (an endless loop, input(), a blocking call)? Put such code "
-            "under `if __name__ == \"__main__\":`"
+            'under `if __name__ == "__main__":`'
         )
     if failure:
-        error = failure[0]
+        raised = failure[0]
         sys.modules.pop(module_name, None)
-        if isinstance(error, SystemExit):
+        if isinstance(raised, SystemExit):
+            where = _where(path, raised, source)
             raise SubmissionProblem(
-                f"{name} calls sys.exit() / exit() while it is imported{_where(path, error, source)}: "
-                "put the script part under `if __name__ == \"__main__\":`"
+                f"{name} calls sys.exit() / exit() while it is imported{where}: "
+                'put the script part under `if __name__ == "__main__":`'
             )
-        if isinstance(error, RuntimeError) and "asyncio.run() cannot be called" in str(error):
+        if isinstance(raised, RuntimeError) and "asyncio.run() cannot be called" in str(raised):
             detail = "it calls asyncio.run() at import time"
         else:
-            detail = f"{type(error).__name__}: {error}"
+            detail = f"{type(raised).__name__}: {raised}"
         raise SubmissionProblem(
-            f"importing {name} failed with {detail}{_where(path, error, source)}"
+            f"importing {name} failed with {detail}{_where(path, raised, source)}"
         )
     return module
 

@@ -93,5 +93,3 @@ def seconds(value: float) -> str:
 def close(a: float, b: float) -> bool:
     """Equal up to float rounding of summed sleeps (1e-6 simulated seconds)."""
     return math.isclose(a, b, abs_tol=1e-6)
-
-

@@ -20,7 +20,7 @@ import asyncio
 import math
 import random
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 __all__ = [
@@ -209,7 +209,9 @@ Latency = float | Callable[[str, str], float]
 """Seconds per operation, or ``latency(op, key)`` returning them."""
 
 
-def jitter(seed: int, choices: Sequence[float] = (0.0, 0.001, 0.002, 0.003)) -> Callable[..., float]:
+def jitter(
+    seed: int, choices: Sequence[float] = (0.0, 0.001, 0.002, 0.003)
+) -> Callable[..., float]:
     """A seeded latency function: each call draws one of ``choices``.
 
     Public-API interleaving exploration: different seeds reorder the code's awaits the

@@ -22,14 +22,24 @@ __all__ = [
 def expected_spans(fetch: FakeFetch, urls: Sequence[str] | None = None) -> list[Span]:
     """Every url's first reply, all started at 0: the picture of a concurrent run."""
     return [
-        Span(url, 0.0, fetch.reply_for(url, 0).after, "raised" if fetch.reply_for(url, 0).fail else "returned")
+        Span(
+            url,
+            0.0,
+            fetch.reply_for(url, 0).after,
+            "raised" if fetch.reply_for(url, 0).fail else "returned",
+        )
         for url in (urls if urls is not None else fetch.urls)
     ]
 
 
 def _picture(run: Run, fetch: FakeFetch, expected: Sequence[Span]) -> str:
     shifted = [
-        Span(s.label, s.start - run.started, None if s.end is None else s.end - run.started, s.outcome)
+        Span(
+            s.label,
+            s.start - run.started,
+            None if s.end is None else s.end - run.started,
+            s.outcome,
+        )
         for s in spans(fetch.calls)
     ]
     return side_by_side(shifted, expected)

@@ -72,9 +72,7 @@ def timeline(rows: Sequence[Span], *, until: float | None = None, width: int = 2
     return lines
 
 
-def side_by_side(
-    yours: Sequence[Span], expected: Sequence[Span], *, width: int = 24
-) -> str:
+def side_by_side(yours: Sequence[Span], expected: Sequence[Span], *, width: int = 24) -> str:
     """The learner's timeline beside the expected one, on one scale."""
     ends = [s.end for s in (*yours, *expected) if s.end is not None]
     until = max(ends, default=1.0)

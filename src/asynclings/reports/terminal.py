@@ -51,7 +51,9 @@ def _write_exercise(tw: Any, exercise: ExerciseResult, root: Path) -> None:
         tw.line(f"  Open {_relative(exercise.path, root)}, read its docstring, and start.")
         return
     for item in exercise.items:
-        mark, markup = ("PASS", {"green": True}) if item.status == "passed" else ("FAIL", {"red": True})
+        mark, markup = (
+            ("PASS", {"green": True}) if item.status == "passed" else ("FAIL", {"red": True})
+        )
         tw.write(f"  {mark}", **markup)
         tw.line(f"  {_points(item.points):>2}/{_points(item.max_points):<2} {item.title}")
         if item.status == "passed":

@@ -1,0 +1,76 @@
+"""The ``asynclings`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .manifest import exercise as find_exercise
+from .manifest import exercises
+from .rubric import rubric_of
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="asynclings")
+def main() -> None:
+    """asyncio exercises, graded on correctness, concurrency and race-freedom.
+
+    Learners: edit a file in exercises/, then run `pytest exercises/ex02_gather.py`.
+    """
+
+
+@main.command("list")
+def list_exercises() -> None:
+    """The curriculum: every exercise with its topic and points."""
+    rows = [(e.module, e.title, e.topic, sum(i.points for i in rubric_of(e))) for e in exercises()]
+    width = max(len(module) for module, *_ in rows)
+    for module, title, topic, points in rows:
+        click.echo(f"{module:<{width}}  {points:>3g} pts  {title} ({topic})")
+
+
+@main.command()
+@click.argument("exercise")
+@click.option("--level", "-l", type=int, default=None, help="Hint number (default: all so far).")
+def hint(exercise: str, level: int | None) -> None:
+    """Show the hints for EXERCISE (e.g. ex02_gather or ex02), gentlest first."""
+    module = _resolve(exercise)
+    hints = find_exercise(module).hints
+    if level is not None and not 1 <= level <= len(hints):
+        raise click.BadParameter(f"{module} has hints 1 to {len(hints)}", param_hint="--level")
+    shown = hints if level is None else hints[level - 1 : level]
+    first = 1 if level is None else level
+    for number, text in enumerate(shown, start=first):
+        click.echo(f"Hint {number}/{len(hints)}: {text}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--seed", type=int, default=None, help="Replay one interleaving seed.")
+def test(paths: tuple[Path, ...], seed: int | None) -> None:
+    """Grade the exercise modules in PATHS (default: ./exercises) and print the verdicts."""
+    import pytest
+
+    from .run import GRADE_INI
+
+    targets = [str(p) for p in paths] or ["exercises"]
+    args = [*targets, "--grade", "-c", str(GRADE_INI), "--rootdir", ".", "-p", "no:cacheprovider"]
+    if seed is not None:
+        args += ["--asynclings-seed", str(seed)]
+    sys.exit(pytest.main(args))
+
+
+def _resolve(name: str) -> str:
+    modules = [e.module for e in exercises()]
+    if name in modules:
+        return name
+    matches = [m for m in modules if m.startswith(name) or m.split("_", 1)[-1] == name]
+    if len(matches) == 1:
+        return matches[0]
+    raise click.BadParameter(
+        f"no exercise {name!r}; choose one of: {', '.join(modules)}", param_hint="EXERCISE"
+    )

@@ -1,0 +1,39 @@
+"""The same code gets the same verdicts, run after run: references, stubs and every
+mutant, graded together in one tree (each in a folder of its own) three times."""
+
+from __future__ import annotations
+
+import shutil
+
+from asynclings.manifest import exercises
+from asynclings.run import grade
+from support import MUTANTS, cases
+
+
+def _tree(root):
+    for exercise in exercises():
+        for kind, source in (("solution", exercise.solution), ("stub", exercise.stub)):
+            folder = root / f"{exercise.module}-{kind}"
+            folder.mkdir(parents=True)
+            shutil.copyfile(source, folder / f"{exercise.module}.py")
+    for module, mutant in cases(MUTANTS):
+        folder = root / f"{module}-{mutant.stem}"
+        folder.mkdir(parents=True)
+        shutil.copyfile(mutant, folder / f"{module}.py")
+
+
+def _verdicts(root):
+    results = grade([root])
+    return {
+        (exercise.path, item.name): (item.status, item.message)
+        for exercise in results.exercises
+        for item in exercise.items
+    }
+
+
+def test_verdicts_and_messages_are_identical_over_repeated_runs(tmp_path):
+    _tree(tmp_path)
+    first = _verdicts(tmp_path)
+    assert len(first) > 100
+    for _ in range(2):
+        assert _verdicts(tmp_path) == first
