@@ -251,3 +251,36 @@ async def test_time_bound_failure_names_sequential_awaiting():
         "took 3 s for fetches of 1 and 2 s; expected 2 s: that is the sum" in caught.value.message
     )
     assert "b  |        ================|  1-3" in caught.value.details
+
+
+def test_deadlock_waits_name_the_innermost_awaiting_line():
+    class Account:
+        def __init__(self):
+            self.lock = asyncio.Lock()
+
+        async def both(self):
+            async with self.lock:
+                await self.inner()
+
+        async def inner(self):
+            async with self.lock:  # the same lock again: waits for itself
+                pass
+
+    async def main():
+        await asyncio.create_task(Account().both(), name="self-deadlock")
+
+    with asyncio.Runner(loop_factory=VirtualLoop) as runner, pytest.raises(Deadlock) as caught:
+        runner.run(main())
+    stuck = next(wait for wait in caught.value.waits if wait.name == "self-deadlock")
+    assert stuck.describe().endswith("async with self.lock:  # the same lock again: waits for itself")
+
+
+@pytest.mark.asyncio
+async def test_a_deadlock_can_be_caught_inside_the_loop():
+    loop = asyncio.get_running_loop()
+    stuck = asyncio.create_task(asyncio.Event().wait(), name="stuck")
+    deadlock = await loop.deadlocked()
+    assert isinstance(deadlock, Deadlock)
+    assert [wait.name for wait in deadlock.waits if wait.name == "stuck"] == ["stuck"]
+    stuck.cancel()
+    await asyncio.gather(stuck, return_exceptions=True)

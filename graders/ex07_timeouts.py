@@ -1,0 +1,744 @@
+"""Grader for exercise 7: ``fetch_with_timeout`` and ``fetch_with_retries``.
+
+Every time is checked exactly in simulated seconds: the timeout fires at ``timeout``,
+attempt ``i + 1`` starts ``backoff * 2**i`` after attempt ``i`` ended, the last error is
+raised the instant the last attempt ends. Schedule failures show the learner's attempts
+beside the expected ones. Cancellation is checked by running the call in a task and
+cancelling it during an attempt and during a backoff wait: it must finish at that same
+instant with ``CancelledError``, its fetch cancelled, and no attempt may follow (the
+classic mistake, catching ``BaseException`` or a bare ``except:`` in the retry loop, is
+named in the message, with the learner's own line when it can be found).
+"""
+
+import ast
+import asyncio
+import inspect
+from pathlib import Path
+
+from asynclings.harness import (
+    FakeFetch,
+    FetchCall,
+    Reply,
+    Run,
+    Span,
+    close,
+    describe,
+    expect,
+    fail,
+    same,
+    seconds,
+    side_by_side,
+    spans,
+)
+from asynclings.harness.world import verdict_errors
+from asynclings.rubric import item
+
+URL = "api"
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def _t(moment: float) -> str:
+    """``t=1.5``: a moment of simulated time, as the timelines print it."""
+    return "t=" + seconds(moment).removesuffix(" s")
+
+
+def _settings(attempts: int | None, timeout: float | None, backoff: float | None) -> str:
+    if attempts is None:
+        return "fetch_with_retries(url, fetch) with the defaults"
+    return f"fetch_with_retries(attempts={attempts}, timeout={timeout:g}, backoff={backoff:g})"
+
+
+def _awaitable(learner, name: str, args, kwargs):
+    function = getattr(learner, name)
+    if not callable(function):
+        fail(f"{name} is not a function: it is {describe(function)}")
+    awaitable = function(*args, **kwargs)
+    if not inspect.isawaitable(awaitable):
+        fail(
+            f"{name}(...) returned {describe(awaitable)} instead of a coroutine: declare it "
+            f"with `async def {name}(...)` so callers can await it"
+        )
+    return awaitable
+
+
+async def _call(
+    world, learner, name: str, fetch: FakeFetch, *args, **kwargs
+) -> tuple[Run, list[FetchCall]]:
+    """``world.call(learner.<name>, *args, **kwargs)``, plus the fetch calls that were still
+    running at the very moment the call returned or raised (before the loop could let
+    any cancelled fetch finish cancelling)."""
+    running_at_exit: list[FetchCall] = []
+
+    async def watched():
+        awaitable = _awaitable(learner, name, args, kwargs)
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            fail(
+                f"{name} raised CancelledError although nobody cancelled it: it cancelled its "
+                "own fetch and let that CancelledError out. When time is up raise "
+                "TimeoutError (asyncio.timeout and asyncio.wait_for do it for you)"
+            )
+        finally:
+            running_at_exit.extend(fetch.running())
+
+    watched.__name__ = name
+    run = await world.call(watched)
+    return run, running_at_exit
+
+
+def _plan(fetch: FakeFetch, attempts: int, timeout: float, backoff: float) -> list[Span]:
+    """The attempts the contract prescribes for ``fetch``'s replies, from t=0."""
+    plan = []
+    start = 0.0
+    for i in range(attempts):
+        reply = fetch.reply_for(URL, i)
+        if reply.after < timeout:
+            end, outcome = start + reply.after, ("raised" if reply.fail else "returned")
+        else:
+            end, outcome = start + timeout, "cancelled"
+        plan.append(Span(f"{URL} #{i + 1}", start, end, outcome))
+        if outcome == "returned":
+            break
+        start = end + backoff * 2**i
+    return plan
+
+
+def _cut(span: Span, at: float) -> Span:
+    """``span`` as it looks when everything is cancelled at ``at``."""
+    if span.end is not None and span.end <= at:
+        return span
+    return Span(span.label, span.start, at, "cancelled")
+
+
+def _picture(run: Run | None, fetch: FakeFetch, plan: list[Span], origin: float = 0.0) -> str:
+    origin = run.started if run is not None else origin
+    numbered = any(" #" in span.label for span in plan)
+    yours = [
+        Span(
+            f"{call.url} #{call.attempt + 1}" if numbered else span.label,
+            span.start - origin,
+            None if span.end is None else span.end - origin,
+            span.outcome,
+        )
+        for call, span in zip(fetch.calls, spans(fetch.calls), strict=True)
+    ]
+    return side_by_side(yours, plan)
+
+
+def _expect_attempts(
+    run: Run, fetch: FakeFetch, plan: list[Span], *, timeout: float, backoff: float, what: str
+) -> None:
+    """Each attempt started, ended and was cut exactly as ``plan`` says; the first
+    difference is reported, with the timeline of attempts beside the plan."""
+    calls = fetch.calls
+    details = _picture(run, fetch, plan)
+    expect(calls, f"{what} never called fetch", details=details)
+    first = calls[0].started - run.started
+    expect(
+        close(first, 0.0),
+        f"{what} started attempt #1 at {_t(first)}; the first attempt starts at once (t=0): "
+        "the backoff wait comes only after a failed attempt",
+        details=details,
+    )
+    for i, (call, expected) in enumerate(zip(calls, plan, strict=False)):
+        n = i + 1
+        reply = fetch.reply_for(URL, i)
+        if call.outcome == "running":
+            fail(
+                f"{what}: attempt #{n} (a fetch that takes {seconds(reply.after)}) was still "
+                f"running after the call had finished; it should have been cancelled at its "
+                f"timeout of {seconds(timeout)}. asyncio.shield, or asyncio.wait(timeout=...) "
+                "without task.cancel(), leaves the fetch running",
+                details=details,
+            )
+        assert call.ended is not None
+        ran = call.ended - call.started
+        if expected.outcome == "cancelled":
+            expect(
+                call.outcome == "cancelled",
+                f"{what}: attempt #{n} ran for {seconds(ran)}, its full length, instead of "
+                f"being cancelled at its timeout of {seconds(timeout)}: limit each attempt "
+                "with asyncio.timeout(timeout) or asyncio.wait_for(..., timeout)",
+                details=details,
+            )
+            if not close(ran, timeout):
+                message = (
+                    f"{what}: attempt #{n} was cancelled after {seconds(ran)}, not at its "
+                    f"timeout of {seconds(timeout)}"
+                )
+                if ran < timeout:
+                    message += (
+                        ": one timeout around the whole retry loop is not a limit per "
+                        "attempt; start a fresh timeout for each attempt"
+                    )
+                fail(message, details=details)
+        elif call.outcome == "cancelled":
+            fail(
+                f"{what}: attempt #{n} was cancelled after {seconds(ran)}, before it could "
+                f"answer after {seconds(reply.after)}, well within its timeout of "
+                f"{seconds(timeout)}: each attempt gets the whole `timeout` to itself (one "
+                "timeout around the whole retry loop is not a limit per attempt)",
+                details=details,
+            )
+        if i + 1 >= len(calls):
+            break
+        if call.outcome == "returned":
+            fail(
+                f"{what}: attempt #{n} succeeded at {_t(call.ended - run.started)}, yet another "
+                "attempt followed: return the first success at once",
+                details=details,
+            )
+        wait = calls[i + 1].started - call.ended
+        want = backoff * 2**i
+        if close(wait, want):
+            continue
+        message = (
+            f"{what}: attempt #{n} ended at {_t(call.ended - run.started)} and attempt "
+            f"#{n + 1} started at {_t(calls[i + 1].started - run.started)}, a wait of "
+            f"{seconds(wait)}; after attempt #{n} (i={i}) the wait is backoff * 2**{i} = "
+            f"{seconds(want)}"
+        )
+        if wait < 0:
+            message += f": attempt #{n + 1} must not start before attempt #{n} has ended"
+        elif i > 0 and close(wait, backoff):
+            message += ": the wait must double after every failure, not stay at `backoff`"
+        elif close(wait, backoff * 2 ** (i + 1)):
+            message += (
+                ": the exponent is off by one; counting attempts from 0, the first wait is "
+                "backoff * 2**0, `backoff` itself"
+            )
+        elif close(wait, 0.0):
+            message += ": it retried without waiting"
+        fail(message, details=details)
+    if len(calls) < len(plan):
+        message = (
+            f"{what} made {len(calls)} attempt(s) where {len(plan)} were expected: every "
+            "attempt before them failed, so it must keep trying, up to `attempts` calls"
+        )
+        if isinstance(run.error, TimeoutError) and calls[-1].outcome == "cancelled":
+            message += " (a timed-out attempt is a failed attempt like any other: retry it)"
+        fail(message, details=details)
+    if len(calls) > len(plan):
+        fail(
+            f"{what} made {len(calls)} attempts where {len(plan)} were expected: it must call "
+            "fetch at most `attempts` times and stop at the first success",
+            details=details,
+        )
+
+
+_SWALLOWERS = ("BaseException", "CancelledError")
+
+
+def _catches_cancellation(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for name in names:
+        text = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
+        if text in _SWALLOWERS:
+            return True
+    return False
+
+
+def _reraises(node: ast.AST, bound: str | None) -> bool:
+    """``raise`` or ``raise <the caught exception>``: not ``raise TimeoutError``."""
+    if not isinstance(node, ast.Raise):
+        return False
+    return node.exc is None or (isinstance(node.exc, ast.Name) and node.exc.id == bound)
+
+
+def _swallowing_handlers(path: Path) -> list[str]:
+    """``line N: `except ...:` `` for each handler in the learner's file that catches
+    CancelledError (bare, BaseException, CancelledError) and never re-raises it."""
+    try:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ExceptHandler) or not _catches_cancellation(node):
+            continue
+        if any(_reraises(inner, node.name) for body in node.body for inner in ast.walk(body)):
+            continue
+        found.append(f"line {node.lineno}: `{lines[node.lineno - 1].strip()}`")
+    return found
+
+
+def _swallowed(learner, what: str, name: str) -> str:
+    message = (
+        f"{what}. CancelledError is a BaseException: `except BaseException`, a bare "
+        "`except:` or `except asyncio.CancelledError` that carries on (or raises something "
+        "else) catches the caller's cancellation and swallows it. "
+    )
+    if name == "fetch_with_timeout":
+        message += (
+            "Only the cancellation your own timeout caused may become TimeoutError "
+            "(asyncio.timeout and asyncio.wait_for tell the two apart); the caller's "
+            "CancelledError must propagate"
+        )
+    else:
+        message += (
+            "Retry on `Exception` only (TimeoutError and the fetch's errors are "
+            "Exceptions) and let CancelledError propagate"
+        )
+    handlers = _swallowing_handlers(learner.path)
+    if handlers:
+        message += "\n  in your file, " + "; ".join(handlers)
+    return message
+
+
+def _raise_verdict(task: asyncio.Task) -> None:
+    if task.done() and not task.cancelled():
+        error = task.exception()
+        if isinstance(error, verdict_errors):
+            raise error
+
+
+async def _stop(task: asyncio.Task) -> None:
+    """Make a task that ignores cancellation finish, within bounds."""
+    for _ in range(20):
+        if task.done():
+            break
+        task.cancel()
+        await asyncio.sleep(5)
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: no "exception was never retrieved" warning
+
+
+async def _expect_cancel_obeyed(
+    world, learner, name: str, fetch: FakeFetch, plan: list[Span], kwargs, at: float, phase: str
+) -> None:
+    """Run ``name`` in a task, cancel it ``at`` seconds in, and check that it finished
+    at that instant with CancelledError, its fetch cancelled, and never tried again."""
+    origin = world.now
+    task = asyncio.ensure_future(_awaitable(learner, name, (URL, fetch), kwargs))
+    await asyncio.sleep(at)
+    what = f"cancelling {name} {phase} (at {_t(at)})"
+    if task.done():
+        _raise_verdict(task)
+        outcome = (
+            "was cancelled already"
+            if task.cancelled()
+            else f"raised {type(task.exception()).__name__}"
+            if task.exception() is not None
+            else f"returned {describe(task.result())}"
+        )
+        fail(
+            f"{what}: it had already finished before it was cancelled: it {outcome}",
+            details=_picture(None, fetch, plan, origin),
+        )
+    calls_before = len(fetch.calls)
+    task.cancel()
+    await world.idle()
+    if not task.done():
+        await asyncio.sleep(100)
+        more = len(fetch.calls) - calls_before
+        if more:
+            happened = f"it retried, starting {more} more attempt(s) after it was cancelled"
+        elif task.done() and task.cancelled():
+            happened = "it went on waiting before letting the cancellation out"
+        else:
+            happened = "it kept running instead of finishing at once"
+        details = _picture(None, fetch, plan, origin)
+        await _stop(task)
+        fail(_swallowed(learner, f"{what} did not stop it: {happened}", name), details=details)
+    if not task.cancelled():
+        _raise_verdict(task)
+        error = task.exception()
+        outcome = (
+            f"returned {describe(task.result())}"
+            if error is None
+            else f"raised {type(error).__name__}: {error}"
+        )
+        fail(
+            _swallowed(
+                learner, f"{what}: it {outcome} instead of propagating CancelledError", name
+            ),
+            details=_picture(None, fetch, plan, origin),
+        )
+    running = fetch.running()
+    expect(
+        not running,
+        f"{what}: it finished, but its fetch was left running: the attempt in progress must "
+        "be cancelled too (asyncio.shield, or a task that is never cancelled, keeps it going; "
+        "with asyncio.wait, cancel the fetch task when your own wait is cancelled)",
+        details=_picture(None, fetch, plan, origin),
+    )
+    calls_after = len(fetch.calls)
+    await asyncio.sleep(100)
+    expect(
+        len(fetch.calls) == calls_after,
+        f"{what}: it finished, yet a new attempt started later: nothing may be retried after "
+        "a cancellation",
+        details=_picture(None, fetch, plan, origin),
+    )
+
+
+# fetch_with_timeout -------------------------------------------------------------------
+
+
+@item(points=1)
+async def test_timeout_returns_result_or_error(learner, world):
+    """fetch_with_timeout returns a fast fetch's result at once and lets its own error through."""
+    fetch = world.fetch({URL: 0.4})
+    run, _ = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, 1.0)
+    details = _picture(run, fetch, [Span(URL, 0.0, 0.4)])
+    if isinstance(run.error, TimeoutError):
+        fail(
+            f"fetch_with_timeout(timeout=1) raised TimeoutError after {seconds(run.duration)} "
+            "although the fetch answered after 0.4 s, within the timeout",
+            details=details,
+        )
+    got = run.result
+    expect(
+        same(got, fetch.results[URL]),
+        f"fetch_with_timeout returned {describe(got)}; it must return what the fetch "
+        f"returned, {describe(fetch.results[URL])}",
+    )
+    expect(
+        close(run.duration, 0.4),
+        f"fetch_with_timeout(timeout=1) returned after {seconds(run.duration)}; the fetch "
+        "answered after 0.4 s, so it must return then, not wait out the timeout",
+        details=details,
+    )
+
+    fetch = world.fetch({URL: Reply(0.3, fail=True)})
+    run, _ = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, 1.0)
+    error = fetch.calls[0].error if fetch.calls else None
+    if run.error is None:
+        fail(
+            f"fetch_with_timeout returned {describe(run.value)} although the fetch raised "
+            f"{type(error).__name__}: let the fetch's error propagate"
+        )
+    if run.error is not error:
+        if isinstance(run.error, TimeoutError):
+            fail(
+                "fetch_with_timeout turned the fetch's own FetchError into TimeoutError: "
+                "TimeoutError means the time ran out; any other error of the fetch must "
+                "propagate unchanged (do not catch it)"
+            )
+        if isinstance(run.error, BaseExceptionGroup):
+            fail(
+                "fetch_with_timeout raised an ExceptionGroup wrapping the fetch's error; "
+                "the fetch's own exception must propagate, unwrapped"
+            )
+        fail(
+            f"fetch_with_timeout raised {type(run.error).__name__}: {run.error} instead of "
+            "the fetch's own exception object: let it propagate unchanged"
+        )
+    expect(
+        close(run.duration, 0.3),
+        f"fetch_with_timeout raised the fetch's error after {seconds(run.duration)}; the "
+        "fetch raised it after 0.3 s, so it must propagate then",
+    )
+
+
+@item(points=1)
+async def test_timeout_fires_at_timeout(learner, world):
+    """fetch_with_timeout raises TimeoutError at exactly `timeout` seconds for a slower fetch."""
+    for latency, timeout in ((5.0, 1.5), (2.0, 0.25)):
+        fetch = world.fetch({URL: latency})
+        run, _ = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, timeout)
+        details = _picture(run, fetch, [Span(URL, 0.0, timeout, "cancelled")])
+        call = f"fetch_with_timeout(timeout={timeout:g}) for a fetch of {seconds(latency)}"
+        if run.error is None:
+            if close(run.duration, latency):
+                cause = (
+                    "the timeout was never applied: wrap the await in asyncio.timeout(timeout) "
+                    "or use asyncio.wait_for(fetch(url), timeout)"
+                )
+            else:
+                cause = "when time is up it must raise TimeoutError, not return"
+            fail(
+                f"{call} returned {describe(run.value)} after {seconds(run.duration)} instead "
+                f"of raising TimeoutError after {seconds(timeout)}: {cause}",
+                details=details,
+            )
+        if not isinstance(run.error, TimeoutError):
+            fail(
+                f"{call} raised {type(run.error).__name__}: {run.error} instead of "
+                "TimeoutError (the builtin; asyncio.TimeoutError is the same class on 3.11+)",
+                details=details,
+            )
+        expect(
+            close(run.duration, timeout),
+            f"{call} raised TimeoutError after {seconds(run.duration)}; expected exactly "
+            f"{seconds(timeout)}",
+            details=details,
+        )
+
+
+@item(points=1)
+async def test_timeout_cancels_fetch_first(learner, world):
+    """On timeout the fetch has finished cancelling before fetch_with_timeout raises."""
+    fetch = world.fetch({URL: 5.0})
+    run, running = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, 1.5)
+    details = _picture(run, fetch, [Span(URL, 0.0, 1.5, "cancelled")])
+    if run.error is not None and not isinstance(run.error, TimeoutError):
+        run.result  # an unexpected error is the verdict
+    ended = "raised TimeoutError" if run.error is not None else "returned"
+    expect(fetch.calls, "fetch_with_timeout never called fetch")
+    call = fetch.calls[0]
+    if call in running:
+        if call.outcome == "cancelled":
+            fail(
+                f"fetch_with_timeout {ended} before the fetch had finished cancelling: "
+                "task.cancel() only requests it; await the cancelled task (e.g. `await "
+                "asyncio.wait([task])`) before raising, or use asyncio.timeout / "
+                "asyncio.wait_for, which wait for it",
+                details=details,
+            )
+        fail(
+            f"fetch_with_timeout {ended} and left the fetch running: it was never cancelled "
+            "(asyncio.shield, or asyncio.wait(timeout=...) without task.cancel(), leaves it "
+            "going); cancel it and wait for it to finish cancelling before raising",
+            details=details,
+        )
+    expect(
+        call.outcome == "cancelled",
+        f"fetch_with_timeout(timeout=1.5) let a fetch of 5 s run until it {call.outcome} at "
+        f"{_t((call.ended or 0.0) - run.started)}: when time is up the fetch must be "
+        "cancelled (asyncio.timeout or asyncio.wait_for around the await)",
+        details=details,
+    )
+
+
+# fetch_with_retries -------------------------------------------------------------------
+
+
+@item(points=1)
+async def test_retry_schedule(learner, world):
+    """fetch_with_retries starts attempt i+1 exactly backoff * 2**i s after attempt i failed."""
+    settings = {"attempts": 4, "timeout": 10.0, "backoff": 0.25}
+    replies = [Reply(latency, fail=True) for latency in (0.3, 0.1, 0.2, 0.4)]
+    fetch = world.fetch({URL: replies})
+    run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+    plan = _plan(fetch, **settings)
+    _expect_attempts(
+        run,
+        fetch,
+        plan,
+        timeout=settings["timeout"],
+        backoff=settings["backoff"],
+        what=_settings(**settings),
+    )
+
+
+@item(points=1)
+async def test_each_attempt_limited_by_timeout(learner, world):
+    """Each attempt is cancelled at its own `timeout`, and the retries follow the schedule."""
+    settings = {"attempts": 4, "timeout": 0.75, "backoff": 0.5}
+    replies = [Reply(50.0), Reply(5.0), Reply(0.2, fail=True), Reply(0.1)]
+    fetch = world.fetch({URL: replies})
+    run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+    plan = _plan(fetch, **settings)
+    what = _settings(**settings)
+    _expect_attempts(run, fetch, plan, timeout=0.75, backoff=0.5, what=what)
+    got = run.result
+    expect(
+        same(got, fetch.results[URL]),
+        f"{what} returned {describe(got)}; attempt #4 succeeded, so it must return that "
+        f"result, {describe(fetch.results[URL])}",
+    )
+
+
+@item(points=1)
+async def test_first_success_returned(learner, world):
+    """fetch_with_retries returns the first success at once and makes no further attempt."""
+    cases = [
+        ([Reply(0.2)], 1),
+        ([Reply(0.3, fail=True), Reply(0.1)], 2),
+    ]
+    for replies, expected_calls in cases:
+        settings = {"attempts": 4, "timeout": 1.0, "backoff": 0.5}
+        fetch = world.fetch({URL: replies})
+        run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+        plan = _plan(fetch, **settings)
+        what = _settings(**settings)
+        details = _picture(run, fetch, plan)
+        if run.error is not None:
+            fail(
+                f"{what} raised {type(run.error).__name__}: {run.error} at "
+                f"{_t(run.duration)} instead of returning the result of attempt "
+                f"#{expected_calls}, which succeeded at {_t(plan[-1].end or 0.0)}",
+                details=details,
+            )
+        got = run.value
+        expect(
+            same(got, fetch.results[URL]),
+            f"{what} returned {describe(got)}; attempt #{expected_calls} succeeded, so it "
+            f"must return that result, {describe(fetch.results[URL])}",
+            details=details,
+        )
+        expect(
+            len(fetch.calls) <= expected_calls,
+            f"{what} made {len(fetch.calls)} attempts although attempt #{expected_calls} "
+            "succeeded: return the first success (a `return` or `break` in the loop)",
+            details=details,
+        )
+        end = plan[-1].end or 0.0
+        expect(
+            close(run.duration, end),
+            f"{what} returned at {_t(run.duration)}; attempt #{expected_calls} succeeded at "
+            f"{_t(end)}, so it must return then",
+            details=details,
+        )
+        calls = len(fetch.calls)
+        await asyncio.sleep(100)
+        expect(
+            len(fetch.calls) == calls,
+            f"{what} returned, but another attempt started later: nothing may run on after "
+            "the first success",
+            details=_picture(run, fetch, plan),
+        )
+
+
+@item(points=1)
+async def test_last_error_raised_at_once(learner, world):
+    """When all attempts fail, the last one's exception is raised as it ends, with no wait."""
+    cases = [
+        ([Reply(0.1, fail=True), Reply(0.2, fail=True), Reply(0.3, fail=True)], 3),
+        ([Reply(0.1, fail=True), Reply(5.0)], 2),
+        ([Reply(5.0), Reply(0.2, fail=True)], 2),
+        ([Reply(0.2, fail=True)], 1),
+    ]
+    for replies, attempts in cases:
+        settings = {"attempts": attempts, "timeout": 1.0, "backoff": 0.5}
+        fetch = world.fetch({URL: replies})
+        run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+        plan = _plan(fetch, **settings)
+        what = _settings(**settings)
+        details = _picture(run, fetch, plan)
+        calls = fetch.calls
+        expect(calls, f"{what} never called fetch", details=details)
+        last = calls[-1]
+        timed_out = plan[-1].outcome == "cancelled"
+        expected = "TimeoutError" if timed_out else "its FetchError"
+        if run.error is None:
+            message = (
+                f"{what} returned {describe(run.value)} although every attempt failed: raise "
+                f"the last attempt's exception ({expected})"
+            )
+            if timed_out and last.outcome == "returned":
+                message = (
+                    f"{what} returned {describe(run.value)} from attempt #{len(calls)}, which "
+                    f"took {seconds((last.ended or 0.0) - last.started)}, longer than its "
+                    f"timeout of 1 s: that attempt must be cut at its timeout, and as the "
+                    "last one, end in TimeoutError"
+                )
+            fail(message, details=details)
+        if len(calls) < len(plan):
+            fail(
+                f"{what} gave up after {len(calls)} of its {len(plan)} attempts, raising "
+                f"{type(run.error).__name__} at {_t(run.duration)}: every attempt must be "
+                "made before the last one's exception is raised",
+                details=details,
+            )
+        right = isinstance(run.error, TimeoutError) if timed_out else run.error is last.error
+        if not right:
+            earlier = next((k for k, c in enumerate(calls) if c.error is run.error), None)
+            if earlier is not None and earlier != len(calls) - 1:
+                fail(
+                    f"{what} raised the exception of attempt #{earlier + 1}, not that of the "
+                    f"last attempt (#{len(calls)}, {expected}): keep the latest failure and "
+                    "raise that one",
+                    details=details,
+                )
+            if isinstance(run.error, TimeoutError):
+                fail(
+                    f"{what} raised TimeoutError, but the last attempt failed with the fetch's "
+                    "own FetchError: raise that exception object itself",
+                    details=details,
+                )
+            if isinstance(run.error, BaseExceptionGroup):
+                fail(
+                    f"{what} raised an ExceptionGroup; raise the last attempt's own exception "
+                    f"({expected}), unwrapped",
+                    details=details,
+                )
+            fail(
+                f"{what} raised {type(run.error).__name__}: {run.error} instead of the last "
+                f"attempt's exception ({expected}): re-raise that exception object itself",
+                details=details,
+            )
+        ended = last.ended if last.ended is not None else last.started + 1.0
+        gap = run.ended - ended
+        expect(
+            close(gap, 0.0),
+            f"{what} raised {seconds(gap)} after its last attempt ended (at "
+            f"{_t(ended - run.started)}): it must raise at once, with no wait after the last "
+            "attempt (wait only between attempts)",
+            details=details,
+        )
+
+
+@item(points=1)
+async def test_defaults_and_attempts_check(learner, world):
+    """Defaults: attempts=3, timeout=1, backoff=0.5; attempts < 1 gives ValueError, no fetch."""
+    for replies in ([Reply(0.0, fail=True)], [Reply(30.0), Reply(0.0, fail=True)]):
+        fetch = world.fetch({URL: replies})
+        run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch)
+        if isinstance(run.error, TypeError) and not fetch.calls:
+            fail(
+                f"fetch_with_retries(url, fetch) raised TypeError: {run.error}: attempts, "
+                "timeout and backoff are keyword arguments with defaults 3, 1.0 and 0.5"
+            )
+        plan = _plan(fetch, 3, 1.0, 0.5)
+        what = _settings(None, None, None) + " (attempts=3, timeout=1, backoff=0.5)"
+        _expect_attempts(run, fetch, plan, timeout=1.0, backoff=0.5, what=what)
+    for attempts in (0, -1):
+        fetch = world.fetch({URL: 0.1})
+        run, _ = await _call(
+            world, learner, "fetch_with_retries", fetch, URL, fetch, attempts=attempts
+        )
+        if not isinstance(run.error, ValueError):
+            outcome = (
+                f"returned {describe(run.value)}"
+                if run.error is None
+                else f"raised {type(run.error).__name__}: {run.error}"
+            )
+            fail(
+                f"fetch_with_retries(attempts={attempts}) {outcome}; with fewer than 1 "
+                "attempt it must raise ValueError"
+            )
+        expect(
+            fetch.requested == 0,
+            f"fetch_with_retries(attempts={attempts}) raised ValueError only after calling "
+            "fetch: check `attempts` before the first attempt",
+        )
+
+
+@item(points=2)
+async def test_cancellation_propagates(learner, world):
+    """Cancelling either function propagates at once, cancels its fetch and is never retried."""
+    fetch = world.fetch({URL: 5.0})
+    await _expect_cancel_obeyed(
+        world,
+        learner,
+        "fetch_with_timeout",
+        fetch,
+        [Span(URL, 0.0, 0.25, "cancelled")],
+        {"timeout": 1.0},
+        0.25,
+        "while its fetch runs",
+    )
+    settings = {"attempts": 3, "timeout": 1.0, "backoff": 0.5}
+    scenarios = [
+        ([Reply(5.0)], 0.25, "during attempt #1"),
+        ([Reply(0.2, fail=True), Reply(5.0)], 0.5, "during its backoff wait after attempt #1"),
+        ([Reply(0.2, fail=True), Reply(5.0)], 1.0, "during attempt #2"),
+    ]
+    for replies, at, phase in scenarios:
+        fetch = world.fetch({URL: replies})
+        plan = [_cut(span, at) for span in _plan(fetch, **settings) if span.start < at]
+        await _expect_cancel_obeyed(
+            world, learner, "fetch_with_retries", fetch, plan, settings, at, phase
+        )

@@ -1,0 +1,54 @@
+"""Maps each fetch coroutine to its url, but as_completed hands back new awaitables: KeyError."""
+# loses: test_pairs_in_finishing_order test_in_completion_order_concurrent test_cancellation_propagates
+import asyncio
+
+
+class AllFailed(Exception):
+    def __init__(self, errors):
+        super().__init__(f"all {len(errors)} fetches failed")
+        self.errors = list(errors)
+
+
+def _start(urls, fetch):
+    async def fetch_one(url):
+        return url, await fetch(url)
+
+    return [asyncio.create_task(fetch_one(url)) for url in urls]
+
+
+async def _cancel(tasks):
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def in_completion_order(urls, fetch):
+    url_of = {fetch(url): url for url in urls}
+    pairs = []
+    for next_done in asyncio.as_completed(url_of):
+        result = await next_done
+        pairs.append((url_of[next_done], result))
+    return pairs
+
+
+async def stream(urls, fetch):
+    tasks = _start(urls, fetch)
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            yield await next_done
+    finally:
+        await _cancel(tasks)
+
+
+async def first_successful(urls, fetch):
+    tasks = _start(urls, fetch)
+    errors = []
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            try:
+                return await next_done
+            except Exception as error:
+                errors.append(error)
+    finally:
+        await _cancel(tasks)
+    raise AllFailed(errors)

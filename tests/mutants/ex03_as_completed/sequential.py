@@ -1,0 +1,49 @@
+"""in_completion_order awaits each fetch in turn: input order, and the sum of the times."""
+# loses: test_pairs_in_finishing_order test_in_completion_order_concurrent
+import asyncio
+
+
+class AllFailed(Exception):
+    def __init__(self, errors):
+        super().__init__(f"all {len(errors)} fetches failed")
+        self.errors = list(errors)
+
+
+def _start(urls, fetch):
+    async def fetch_one(url):
+        return url, await fetch(url)
+
+    return [asyncio.create_task(fetch_one(url)) for url in urls]
+
+
+async def _cancel(tasks):
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def in_completion_order(urls, fetch):
+    return [(url, await fetch(url)) for url in urls]
+
+
+async def stream(urls, fetch):
+    tasks = _start(urls, fetch)
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            yield await next_done
+    finally:
+        await _cancel(tasks)
+
+
+async def first_successful(urls, fetch):
+    tasks = _start(urls, fetch)
+    errors = []
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            try:
+                return await next_done
+            except Exception as error:
+                errors.append(error)
+    finally:
+        await _cancel(tasks)
+    raise AllFailed(errors)

@@ -1,0 +1,48 @@
+"""stream is a coroutine returning a list (no yield): not an async generator."""
+# loses: test_failures_propagate test_stream_yields_each_pair_when_its_fetch_finishes test_stream_close_cancels_running_fetches
+import asyncio
+
+
+class AllFailed(Exception):
+    def __init__(self, errors):
+        super().__init__(f"all {len(errors)} fetches failed")
+        self.errors = list(errors)
+
+
+def _start(urls, fetch):
+    async def fetch_one(url):
+        return url, await fetch(url)
+
+    return [asyncio.create_task(fetch_one(url)) for url in urls]
+
+
+async def _cancel(tasks):
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def in_completion_order(urls, fetch):
+    tasks = _start(urls, fetch)
+    try:
+        return [await next_done for next_done in asyncio.as_completed(tasks)]
+    finally:
+        await _cancel(tasks)
+
+
+async def stream(urls, fetch):
+    return await in_completion_order(urls, fetch)
+
+
+async def first_successful(urls, fetch):
+    tasks = _start(urls, fetch)
+    errors = []
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            try:
+                return await next_done
+            except Exception as error:
+                errors.append(error)
+    finally:
+        await _cancel(tasks)
+    raise AllFailed(errors)

@@ -1,0 +1,53 @@
+"""Cancels the pending fetches, then waits for them with asyncio.wait(pending), which raises
+ValueError when everything finished before the deadline."""
+# loses: test_deadline_returns_early
+import asyncio
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class DeadlineResult(Generic[T]):
+    done: dict
+    failed: dict
+    timed_out: set
+
+
+async def fetch_before_deadline(urls, fetch, timeout):
+    result = DeadlineResult({}, {}, set())
+    if not urls:
+        return result
+    tasks = {asyncio.create_task(fetch(url)): url for url in urls}
+    try:
+        done, pending = await asyncio.wait(tasks, timeout=timeout)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        raise
+    for task in pending:
+        task.cancel()
+    await asyncio.wait(pending)
+    for task, url in tasks.items():
+        if task in pending:
+            result.timed_out.add(url)
+        elif task.exception() is not None:
+            result.failed[url] = task.exception()
+        else:
+            result.done[url] = task.result()
+    return result
+
+
+async def race(urls, fetch):
+    if not urls:
+        raise ValueError("no urls")
+    tasks = {asyncio.create_task(fetch(url)): url for url in urls}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    winner = done.pop()
+    return tasks[winner], winner.result()

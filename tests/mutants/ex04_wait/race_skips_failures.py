@@ -1,0 +1,53 @@
+"""race skips failed fetches and returns the first success (ex03's first_successful, not a race)."""
+# loses: test_race_reraises_the_winners_error test_race_cancels_the_others
+import asyncio
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class DeadlineResult(Generic[T]):
+    done: dict
+    failed: dict
+    timed_out: set
+
+
+async def fetch_before_deadline(urls, fetch, timeout):
+    result = DeadlineResult({}, {}, set())
+    if not urls:
+        return result
+    tasks = {asyncio.create_task(fetch(url)): url for url in urls}
+    try:
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task, url in tasks.items():
+        if task in pending:
+            result.timed_out.add(url)
+        elif task.exception() is not None:
+            result.failed[url] = task.exception()
+        else:
+            result.done[url] = task.result()
+    return result
+
+
+async def race(urls, fetch):
+    if not urls:
+        raise ValueError("no urls")
+    tasks = {asyncio.create_task(fetch(url)): url for url in urls}
+    pending = set(tasks)
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.exception() is None:
+                    return tasks[task], task.result()
+        raise next(iter(tasks)).exception()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,20 @@
+"""Locks only the write: reads still interleave, so two increments write the same value."""
+# loses: test_concurrent_increments_lose_no_update
+import asyncio
+
+
+class Counter:
+    def __init__(self, store, key):
+        self.store = store
+        self.key = key
+        self._lock = asyncio.Lock()
+
+    async def increment(self, amount=1):
+        current = await self.store.read(self.key)
+        new = current + amount
+        async with self._lock:
+            await self.store.write(self.key, new)
+        return new
+
+    async def value(self):
+        return await self.store.read(self.key)

@@ -1,0 +1,21 @@
+"""Sleeps the backoff *before* every attempt, the first one included."""
+# loses: test_retry_schedule test_each_attempt_limited_by_timeout test_first_success_returned test_defaults_and_attempts_check
+import asyncio
+
+
+async def fetch_with_timeout(url, fetch, timeout):
+    async with asyncio.timeout(timeout):
+        return await fetch(url)
+
+
+async def fetch_with_retries(url, fetch, *, attempts=3, timeout=1.0, backoff=0.5):
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    last_error = None
+    for attempt in range(attempts):
+        await asyncio.sleep(backoff * 2**attempt)
+        try:
+            return await fetch_with_timeout(url, fetch, timeout)
+        except Exception as error:
+            last_error = error
+    raise last_error

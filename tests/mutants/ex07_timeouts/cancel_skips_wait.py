@@ -1,0 +1,24 @@
+"""Treats a cancelled backoff wait as "stop waiting, retry now": catches CancelledError
+around the sleep."""
+# loses: test_cancellation_propagates
+import asyncio
+
+
+async def fetch_with_timeout(url, fetch, timeout):
+    async with asyncio.timeout(timeout):
+        return await fetch(url)
+
+
+async def fetch_with_retries(url, fetch, *, attempts=3, timeout=1.0, backoff=0.5):
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    for attempt in range(attempts):
+        try:
+            return await fetch_with_timeout(url, fetch, timeout)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+        try:
+            await asyncio.sleep(backoff * 2**attempt)
+        except asyncio.CancelledError:
+            pass

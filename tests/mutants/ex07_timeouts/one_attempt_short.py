@@ -1,0 +1,20 @@
+"""Counts retries instead of attempts: range(attempts - 1) makes one call too few."""
+# loses: test_retry_schedule test_each_attempt_limited_by_timeout test_last_error_raised_at_once test_defaults_and_attempts_check
+import asyncio
+
+
+async def fetch_with_timeout(url, fetch, timeout):
+    async with asyncio.timeout(timeout):
+        return await fetch(url)
+
+
+async def fetch_with_retries(url, fetch, *, attempts=3, timeout=1.0, backoff=0.5):
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    for attempt in range(max(attempts - 1, 1)):
+        try:
+            return await fetch_with_timeout(url, fetch, timeout)
+        except Exception:
+            if attempt == max(attempts - 1, 1) - 1:
+                raise
+        await asyncio.sleep(backoff * 2**attempt)

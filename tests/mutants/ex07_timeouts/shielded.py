@@ -1,0 +1,19 @@
+"""Wraps the fetch in asyncio.shield inside wait_for: the timeout never cancels it."""
+# loses: test_timeout_cancels_fetch_first test_each_attempt_limited_by_timeout test_defaults_and_attempts_check test_cancellation_propagates
+import asyncio
+
+
+async def fetch_with_timeout(url, fetch, timeout):
+    return await asyncio.wait_for(asyncio.shield(fetch(url)), timeout)
+
+
+async def fetch_with_retries(url, fetch, *, attempts=3, timeout=1.0, backoff=0.5):
+    if attempts < 1:
+        raise ValueError("attempts must be at least 1")
+    for attempt in range(attempts):
+        try:
+            return await fetch_with_timeout(url, fetch, timeout)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+        await asyncio.sleep(backoff * 2**attempt)
