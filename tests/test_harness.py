@@ -284,3 +284,21 @@ async def test_a_deadlock_can_be_caught_inside_the_loop():
     assert [wait.name for wait in deadlock.waits if wait.name == "stuck"] == ["stuck"]
     stuck.cancel()
     await asyncio.gather(stuck, return_exceptions=True)
+
+
+def test_unretrieved_task_errors_are_kept_not_logged(caplog):
+    async def fails():
+        raise ValueError("nobody awaits me")
+
+    async def main():
+        asyncio.create_task(fails())  # noqa: RUF006 - never retrieved on purpose
+        await asyncio.sleep(0)
+
+    with asyncio.Runner(loop_factory=VirtualLoop) as runner:
+        runner.run(main())
+        loop = runner.get_loop()
+    import gc
+
+    gc.collect()
+    assert [str(c.get("exception")) for c in loop.unhandled] == ["nobody awaits me"]
+    assert "never retrieved" not in caplog.text

@@ -18,6 +18,9 @@ Contract (after trio's ``MockClock(autojump_threshold=0)``):
   that a grader can catch it inside the loop and explain it.
 * **Horizon**: a clock that would pass ``horizon`` simulated seconds raises
   :class:`SimulatedTimeExceeded` (an endless loop of sleeps ends instead of spinning).
+* Errors the loop would log ("Task exception was never retrieved", an exception in a
+  callback) are kept in :attr:`VirtualLoop.unhandled` instead: formatting them can run
+  at any later garbage collection, even inside pytest's own parser.
 * :meth:`VirtualLoop.idle` resolves once the loop has run out of ready callbacks at the
   current instant, before the clock moves: "the loop has gone idle".
 
@@ -176,6 +179,11 @@ class _VirtualSelector(selectors.DefaultSelector):
         return []
 
 
+def _keep_unhandled(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    assert isinstance(loop, VirtualLoop)
+    loop.unhandled.append(context)
+
+
 class VirtualLoop(asyncio.SelectorEventLoop):
     """An event loop on a virtual clock. See the module docstring for the contract."""
 
@@ -187,7 +195,10 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         self._thread_work = 0
         self._idle_waiters: list[asyncio.Future[None]] = []
         self._deadlock_waiters: list[asyncio.Future[Deadlock]] = []
+        self.unhandled: list[dict[str, Any]] = []
+        """Contexts of the errors the loop would have logged, in order."""
         super().__init__(selector)
+        self.set_exception_handler(_keep_unhandled)
 
     @property
     def horizon(self) -> float:
