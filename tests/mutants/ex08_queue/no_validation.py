@@ -1,0 +1,30 @@
+"""Never checks its arguments: workers=0 waits forever, maxsize=0 makes an unbounded queue."""
+# loses: test_bad_arguments
+import asyncio
+
+
+async def pump(source, handle, *, workers, maxsize):
+    queue = asyncio.Queue(maxsize)
+    handled = 0
+
+    async def work():
+        nonlocal handled
+        while True:
+            item = await queue.get()
+            try:
+                await handle(item)
+                handled += 1
+            finally:
+                queue.task_done()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(work()) for _ in range(workers)]
+            async for item in source:
+                await queue.put(item)
+            await queue.join()
+            for task in tasks:
+                task.cancel()
+    except ExceptionGroup as group_error:
+        raise group_error.exceptions[0] from None
+    return handled
