@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,9 @@ def burn(stop: float) -> None:
 
 
 def main() -> None:
-    from asynclings.run import GRADE_INI
     from test_determinism import _tree
+
+    from asynclings.run import GRADE_INI
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -40,7 +40,9 @@ def main() -> None:
         tree = Path(scratch) / "tree"
         _tree(tree)
         stop = time.time() + 3600
-        burners = [multiprocessing.Process(target=burn, args=(stop,)) for _ in range(options.burners)]
+        burners = [
+            multiprocessing.Process(target=burn, args=(stop,)) for _ in range(options.burners)
+        ]
         for process in burners:
             process.start()
         try:
@@ -50,29 +52,48 @@ def main() -> None:
                 out = Path(scratch) / f"run{run}.json"
                 started = time.perf_counter()
                 subprocess.run(
-                    [sys.executable, "-m", "pytest", str(tree), "--grade", "-c", str(GRADE_INI),
-                     "--rootdir", str(tree), "-p", "no:cacheprovider", "-q",
-                     "--asynclings-json", str(out)],
-                    stdout=subprocess.DEVNULL, check=False,
+                    [
+                        sys.executable,
+                        "-m",
+                        "pytest",
+                        str(tree),
+                        "--grade",
+                        "-c",
+                        str(GRADE_INI),
+                        "--rootdir",
+                        str(tree),
+                        "-p",
+                        "no:cacheprovider",
+                        "-q",
+                        "--asynclings-json",
+                        str(out),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    check=False,
                 )
                 walls.append(time.perf_counter() - started)
                 data = json.loads(out.read_text())
                 verdicts = {
                     f"{e['path']}::{i['name']}": i["status"] + ":" + i["message"]
-                    for e in data["exercises"] for i in e["items"]
+                    for e in data["exercises"]
+                    for i in e["items"]
                 }
                 if not seen:
                     seen = verdicts
                 changed = sorted(k for k in seen if seen[k] != verdicts.get(k))
-                print(f"run {run + 1:>2}: {len(verdicts)} verdicts, {len(changed)} changed, "
-                      f"{walls[-1]:.2f} s wall")
+                print(
+                    f"run {run + 1:>2}: {len(verdicts)} verdicts, {len(changed)} changed, "
+                    f"{walls[-1]:.2f} s wall"
+                )
                 for key in changed[:5]:
                     print(f"    changed: {key}")
         finally:
             for process in burners:
                 process.terminate()
-    print(f"{options.runs} runs under {options.burners} CPU burners; "
-          f"wall min {min(walls):.2f} s, max {max(walls):.2f} s")
+    print(
+        f"{options.runs} runs under {options.burners} CPU burners; "
+        f"wall min {min(walls):.2f} s, max {max(walls):.2f} s"
+    )
 
 
 if __name__ == "__main__":

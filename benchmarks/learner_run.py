@@ -69,7 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     options = parser.parse_args()
-    for label, args in (("pytest solutions/", ["solutions/"]), ("pytest exercises/", ["exercises/"])):
+    for label, args in (
+        ("pytest solutions/", ["solutions/"]),
+        ("pytest exercises/", ["exercises/"]),
+    ):
         times = wall_of(args, options.runs)
         print(
             f"{label:<20} median {statistics.median(times):.2f} s  worst {max(times):.2f} s "

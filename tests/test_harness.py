@@ -272,7 +272,9 @@ def test_deadlock_waits_name_the_innermost_awaiting_line():
     with asyncio.Runner(loop_factory=VirtualLoop) as runner, pytest.raises(Deadlock) as caught:
         runner.run(main())
     stuck = next(wait for wait in caught.value.waits if wait.name == "self-deadlock")
-    assert stuck.describe().endswith("async with self.lock:  # the same lock again: waits for itself")
+    assert stuck.describe().endswith(
+        "async with self.lock:  # the same lock again: waits for itself"
+    )
 
 
 @pytest.mark.asyncio

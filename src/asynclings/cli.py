@@ -64,6 +64,53 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     sys.exit(pytest.main(args))
 
 
+@main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for grades.csv, results/, feedback/, report.html and the gradebook.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Submissions graded at once (default: the number of cores).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Real seconds one submission's grading may take before it is killed.",
+)
+@click.option(
+    "--memory",
+    type=click.IntRange(min=64),
+    default=2048,
+    show_default=True,
+    help="Memory limit of one grading process, in MB.",
+)
+@click.option("--force", is_flag=True, help="Regrade even the submissions already graded.")
+def grade(
+    submissions: Path, out: Path, jobs: int | None, timeout: float, memory: int, force: bool
+) -> None:
+    """Grade every submission in SUBMISSIONS (a folder or .zip per learner)."""
+    from .grading.batch import BatchOptions
+    from .grading.console import run_batch
+    from .grading.worker import Limits
+
+    options = BatchOptions(
+        jobs=jobs or BatchOptions().jobs,
+        limits=Limits(timeout=timeout, memory_mb=memory),
+        force=force,
+    )
+    sys.exit(run_batch(submissions, out, options))
+
+
 def _resolve(name: str) -> str:
     modules = [e.module for e in exercises()]
     if name in modules:
@@ -74,3 +121,7 @@ def _resolve(name: str) -> str:
     raise click.BadParameter(
         f"no exercise {name!r}; choose one of: {', '.join(modules)}", param_hint="EXERCISE"
     )
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,7 @@ import asyncio
 import contextlib
 import fnmatch
 import functools
+import re
 import time
 import types
 import warnings
@@ -55,7 +56,7 @@ from .harness.world import World
 from .manifest import Exercise, exercises
 from .results import ExerciseResult, ItemResult, Results
 from .rubric import RubricItem, load_grader, rubric_item_of
-from .submission import Learner
+from .submission import Learner, forget_loaded
 
 __all__ = ["ExerciseModule", "learner", "world"]
 
@@ -270,7 +271,7 @@ class Grading:
         if previous is not None and previous.status == "failed":
             return report  # the first failure of an item is its verdict
         if report.failed and call.excinfo is not None:
-            message, details = explain(call.excinfo.value, path)
+            message, details = (_stable(text) for text in explain(call.excinfo.value, path))
             if report.when == "teardown":
                 message = f"after the item, clean-up failed: {message}"
             note = never_awaited_note(item.stash.get(_WARNINGS, []))
@@ -334,12 +335,25 @@ class Grading:
 
             write_results(terminalreporter, results, self.config.rootpath)
 
-    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self) -> None:
-        # In a grading run our own verdicts replace pytest's tracebacks; an explicit
-        # --tb or -r from the user still wins.
-        if getattr(self.config.option, "tbstyle", None) == "auto":
+        forget_loaded()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # In a run that only grades, our verdicts replace pytest's tracebacks (an
+        # explicit --tb still wins); a run that also holds ordinary tests keeps them.
+        grading_only = bool(session.items) and all(
+            _rubric_item(item) is not None for item in session.items
+        )
+        if grading_only and getattr(self.config.option, "tbstyle", None) == "auto":
             self.config.option.tbstyle = "no"
+
+
+_ADDRESS = re.compile(r" (?:object )?at 0x[0-9a-fA-F]+")
+
+
+def _stable(text: str) -> str:
+    """Drop memory addresses from reprs: they change from run to run."""
+    return _ADDRESS.sub("", text)
 
 
 _WALL = pytest.StashKey[float]()

@@ -8,10 +8,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["ExerciseResult", "ItemResult", "Results"]
+__all__ = ["ExerciseResult", "ItemResult", "Results", "SubmissionResult"]
 
 ItemStatus = Literal["passed", "failed"]
-ExerciseStatus = Literal["graded", "not submitted"]
+ExerciseStatus = Literal["graded", "not submitted", "not implemented", "crashed", "timed out"]
+"""``graded``: the items ran. The others score 0: the module is missing, is the unchanged
+stub, or its grading process died (``crashed``) or overran its time (``timed out``)."""
 
 
 @dataclass
@@ -107,3 +109,49 @@ class Results:
     @classmethod
     def read_json(cls, path: Path) -> Results:
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+SubmissionStatus = Literal["graded", "rejected"]
+
+
+@dataclass
+class SubmissionResult:
+    """One learner's submission in a batch: every exercise of the curriculum, graded,
+    missing or failed, plus what the instructor should know about it."""
+
+    submission: str
+    status: SubmissionStatus
+    results: Results
+    reason: str = ""
+    """Why the submission as a whole could not be graded (``rejected``)."""
+    notes: list[str] = field(default_factory=list)
+    """Facts for the instructor: ignored zip entries, duplicate modules, crashes."""
+    content_hash: str = ""
+    kit: str = ""
+    seconds: float = 0.0
+
+    @property
+    def points(self) -> float:
+        return self.results.points
+
+    @property
+    def max_points(self) -> float:
+        return self.results.max_points
+
+    @property
+    def needs_review(self) -> bool:
+        return (
+            self.status != "graded"
+            or bool(self.notes)
+            or any(e.status in ("crashed", "timed out") for e in self.results.exercises)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["results"] = self.results.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        fields = {k: v for k, v in data.items() if k != "results"}
+        return cls(**fields, results=Results.from_dict(data["results"]))

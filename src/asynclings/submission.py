@@ -61,6 +61,19 @@ def _where(path: Path, error: BaseException, source: str) -> str:
     return f" (line {lineno}: `{_source_line(source, lineno)}`)"
 
 
+def forget_loaded() -> None:
+    """Forget every loaded submission: the next :func:`load` executes the file afresh.
+
+    Each grading session starts with this, so module-level state (a lock created at
+    import, a global list) never carries over from one session to the next in one
+    process.
+    """
+    for loaded in _cache.values():
+        if loaded.module is not None:
+            sys.modules.pop(loaded.module.__name__, None)
+    _cache.clear()
+
+
 def load(path: Path, *, timeout: float = IMPORT_TIMEOUT) -> ModuleType:
     """Import the submission at ``path``; raise :class:`SubmissionProblem` if it cannot be.
 

@@ -171,11 +171,14 @@ class FakeFetch:
         return [call for call in self.calls if call.url == url]
 
     def running(self) -> list[FetchCall]:
-        """Calls that have neither returned, raised nor been cancelled."""
-        return [call for call in self.calls if call.outcome == "running"]
+        """Calls that have neither returned, raised nor been cancelled, by start time
+        then url (not call order: code that starts tasks from a set starts them in an
+        order that changes from run to run)."""
+        return _by_start([call for call in self.calls if call.outcome == "running"])
 
     def cancelled(self) -> list[FetchCall]:
-        return [call for call in self.calls if call.outcome == "cancelled"]
+        """Calls that saw ``CancelledError``, by start time then url."""
+        return _by_start([call for call in self.calls if call.outcome == "cancelled"])
 
     def in_flight_at(self, moment: float) -> int:
         """Calls in flight just after ``moment`` (after every change made at it)."""
@@ -185,6 +188,10 @@ class FakeFetch:
                 break
             count = in_flight
         return count
+
+
+def _by_start(calls: list[FetchCall]) -> list[FetchCall]:
+    return sorted(calls, key=lambda call: (call.started, call.url, call.attempt))
 
 
 class StoreError(Exception):

@@ -34,8 +34,11 @@ class Span:
 
 
 def spans(calls: Sequence[FetchCall]) -> list[Span]:
-    """The spans of recorded fetch calls, attempts numbered when a url repeats."""
+    """The spans of recorded fetch calls, attempts numbered when a url repeats, ordered
+    by start time then url (so that the picture does not depend on the order in which
+    the code happened to start calls that began at the same instant)."""
     repeated = {call.url for call in calls if call.attempt > 0}
+    calls = sorted(calls, key=lambda call: (call.started, call.url, call.attempt))
     return [
         Span(
             f"{call.url} #{call.attempt + 1}" if call.url in repeated else call.url,

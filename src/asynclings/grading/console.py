@@ -1,0 +1,99 @@
+"""``asynclings grade``: the batch with a progress bar, the outputs and a closing summary.
+
+Terminal output uses rich: a live progress bar on a terminal, plain lines when piped.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..reports.files import write_outputs
+from ..results import SubmissionResult
+from .batch import BatchOptions, grade_batch
+
+__all__ = ["run_batch"]
+
+
+def run_batch(submissions: Path, out: Path, options: BatchOptions) -> int:
+    """Grade, write every output, print the summary; the exit status to return."""
+    console = Console(highlight=False)
+    out.mkdir(parents=True, exist_ok=True)
+    progress = Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = progress.add_task("", total=None)
+    started = time.perf_counter()
+
+    def on_start(count: int) -> None:
+        progress.update(task, total=count)
+
+    def on_done(result: SubmissionResult) -> None:
+        progress.update(task, advance=1, description=result.submission)
+        if not console.is_terminal:
+            console.print(f"graded {result.submission}: {result.points:g}/{result.max_points:g}")
+
+    try:
+        with progress:
+            run = grade_batch(
+                submissions, out / "gradebook.sqlite", options, on_start=on_start, on_done=on_done
+            )
+    except KeyboardInterrupt:
+        console.print(
+            "[red]interrupted[/]: every submission graded so far is saved in "
+            f"{out / 'gradebook.sqlite'}; run the same command again to resume."
+        )
+        return 130
+    write_outputs(out, run.results)
+    from ..reports.html import write_report
+
+    write_report(out / "report.html", run.results)
+    _summary(console, run.results, run.graded, run.notes, time.perf_counter() - started, out)
+    return 0
+
+
+def _summary(
+    console: Console,
+    results: list[SubmissionResult],
+    graded: list[str],
+    notes: list[str],
+    seconds: float,
+    out: Path,
+) -> None:
+    table = Table(title="asynclings grade", title_justify="left")
+    table.add_column("submission")
+    table.add_column("points", justify="right")
+    table.add_column("attention")
+    for result in results:
+        attention = result.reason or "; ".join(result.notes[:2])
+        style = "red" if result.status != "graded" else ("yellow" if result.needs_review else "")
+        table.add_row(
+            result.submission, f"{result.points:g}/{result.max_points:g}", attention, style=style
+        )
+    console.print(table)
+    if results:
+        totals = [r.points for r in results]
+        console.print(
+            f"{len(results)} submissions ({len(graded)} graded now, "
+            f"{len(results) - len(graded)} unchanged since the last run) in {seconds:.1f} s; "
+            f"mean {statistics.mean(totals):.1f}, median {statistics.median(totals):g} "
+            f"of {results[0].max_points:g}"
+        )
+    for note in notes:
+        console.print(f"[yellow]note[/]: {note}")
+    review = [r.submission for r in results if r.needs_review]
+    if review:
+        console.print(f"[yellow]needs review[/]: {', '.join(review)}")
+    console.print(f"written: {out}/grades.csv, results/, feedback/, report.html, gradebook.sqlite")

@@ -1,0 +1,86 @@
+"""The SQLite gradebook: one row per submission, written the moment it is graded.
+
+An interrupted batch (Ctrl-C, a kill) loses at most the submissions that were being
+graded; the next run finds the rest here and skips every submission whose content and
+kit are unchanged (``--force`` regrades). Every output file is rendered from these rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from ..results import SubmissionResult
+
+__all__ = ["Gradebook"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS grades (
+    submission   TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    kit          TEXT NOT NULL,
+    points       REAL NOT NULL,
+    max_points   REAL NOT NULL,
+    status       TEXT NOT NULL,
+    needs_review INTEGER NOT NULL,
+    graded_at    TEXT NOT NULL,
+    result       TEXT NOT NULL
+)
+"""
+
+
+class Gradebook:
+    """A gradebook file; use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SCHEMA)
+        self._db.commit()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def is_current(self, submission: str, content_hash: str, kit: str) -> bool:
+        """Whether ``submission`` was graded from this content by this kit already."""
+        row = self._db.execute(
+            "SELECT 1 FROM grades WHERE submission = ? AND content_hash = ? AND kit = ?",
+            (submission, content_hash, kit),
+        ).fetchone()
+        return row is not None
+
+    def save(self, result: SubmissionResult) -> None:
+        """Record one submission's result (replacing an older one), durably."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.submission,
+                result.content_hash,
+                result.kit,
+                result.points,
+                result.max_points,
+                result.status,
+                int(result.needs_review),
+                time.strftime("%Y-%m-%dT%H:%M:%S"),
+                json.dumps(result.to_dict()),
+            ),
+        )
+        self._db.commit()
+
+    def load(self, submission: str) -> SubmissionResult | None:
+        row = self._db.execute(
+            "SELECT result FROM grades WHERE submission = ?", (submission,)
+        ).fetchone()
+        return None if row is None else SubmissionResult.from_dict(json.loads(row[0]))
+
+    def submissions(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT submission FROM grades ORDER BY 1")]

@@ -1,0 +1,158 @@
+"""The batch's output files, each rendered from the results model:
+
+* ``grades.csv`` — one row per submission: points per exercise module, the total;
+* ``results/<submission>.json`` — Gradescope's results.json format;
+* ``feedback/<submission>.md`` — what passed, what failed and why, what to try.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..manifest import exercise as find_exercise
+from ..manifest import exercises
+from ..results import ExerciseResult, SubmissionResult
+
+__all__ = ["feedback_markdown", "file_stem", "gradescope_json", "write_csv", "write_outputs"]
+
+
+def file_stem(submission: str) -> str:
+    """A file name for a submission id (ids are folder names, so this rarely changes them)."""
+    return re.sub(r"[^\w.()@+=,-]+", "_", submission).strip("._") or "submission"
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def write_csv(path: Path, results: list[SubmissionResult]) -> None:
+    modules = [e.module for e in exercises()]
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["submission", *modules, "total"])
+        for result in results:
+            points = {e.module: e.points for e in result.results.exercises}
+            writer.writerow(
+                [
+                    result.submission,
+                    *(_number(points.get(m, 0)) for m in modules),
+                    _number(result.points),
+                ]
+            )
+
+
+def _item_output(message: str, details: str) -> str:
+    text = message
+    if details:
+        text += "\n\n```\n" + details + "\n```"
+    return text
+
+
+def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
+    """The submission as Gradescope's results.json: one test per rubric item."""
+    tests = []
+    for index, exercise in enumerate(result.results.exercises, start=1):
+        for number, item in enumerate(exercise.items, start=1):
+            tests.append(
+                {
+                    "name": f"{exercise.module}: {item.title}",
+                    "number": f"{index}.{number}",
+                    "score": _number(item.points),
+                    "max_score": _number(item.max_points),
+                    "status": "passed" if item.status == "passed" else "failed",
+                    "output": _item_output(item.message, item.details),
+                    "output_format": "md",
+                    "visibility": "visible",
+                }
+            )
+    summary = f"{_number(result.points)}/{_number(result.max_points)} points."
+    if result.reason:
+        summary += f" {result.reason}"
+    return {
+        "score": _number(result.points),
+        "max_score": _number(result.max_points),
+        "execution_time": round(result.seconds, 3),
+        "output": summary,
+        "output_format": "md",
+        "visibility": "visible",
+        "tests": tests,
+    }
+
+
+def _exercise_section(exercise: ExerciseResult) -> list[str]:
+    lines = [
+        f"## {exercise.module}: {exercise.title} — {_number(exercise.points)}/"
+        f"{_number(exercise.max_points)}",
+        "",
+    ]
+    if exercise.status in ("not submitted", "not implemented"):
+        lines += [f"{exercise.items[0].message if exercise.items else exercise.status}.", ""]
+        return lines
+    if exercise.status in ("crashed", "timed out"):
+        first = exercise.items[0] if exercise.items else None
+        lines += [f"**{exercise.status}**: {first.message if first else ''}", ""]
+        if first and first.details:
+            lines += ["```", first.details, "```", ""]
+        return lines
+    for item in exercise.items:
+        mark = "✅" if item.status == "passed" else "❌"
+        lines.append(f"- {mark} **{_number(item.points)}/{_number(item.max_points)}** {item.title}")
+        if item.status != "passed":
+            for text in item.message.splitlines():
+                lines.append(f"  {text}")
+            if item.details:
+                lines += ["", "  ```", *(f"  {d}" for d in item.details.splitlines()), "  ```"]
+    if not exercise.complete:
+        hint = find_exercise(exercise.module).hints
+        if hint:
+            lines += [
+                "",
+                f"**What to try:** {hint[0]} (More: `asynclings hint {exercise.module}`.)",
+            ]
+    lines.append("")
+    return lines
+
+
+def feedback_markdown(result: SubmissionResult) -> str:
+    lines = [
+        f"# Feedback for {result.submission}",
+        "",
+        f"**Score: {_number(result.points)}/{_number(result.max_points)}**",
+        "",
+    ]
+    if result.reason:
+        lines += [f"This submission could not be graded: {result.reason}", ""]
+    lines += ["| exercise | points | status |", "|---|---|---|"]
+    for exercise in result.results.exercises:
+        status: str = "complete" if exercise.complete else exercise.status
+        if exercise.status == "graded" and not exercise.complete:
+            failing = sum(1 for i in exercise.items if i.status != "passed")
+            status = f"{failing} item{'s' if failing != 1 else ''} to fix"
+        lines.append(
+            f"| {exercise.module} | {_number(exercise.points)}/"
+            f"{_number(exercise.max_points)} | {status} |"
+        )
+    lines.append("")
+    for exercise in result.results.exercises:
+        lines += _exercise_section(exercise)
+    if result.notes:
+        lines += ["## Notes", "", *(f"- {note}" for note in result.notes), ""]
+    return "\n".join(lines)
+
+
+def write_outputs(out: Path, results: list[SubmissionResult]) -> None:
+    """Write grades.csv, results/*.json and feedback/*.md for ``results``."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "grades.csv", results)
+    for folder in ("results", "feedback"):
+        (out / folder).mkdir(exist_ok=True)
+    for result in results:
+        stem = file_stem(result.submission)
+        (out / "results" / f"{stem}.json").write_text(
+            json.dumps(gradescope_json(result), indent=2), encoding="utf-8"
+        )
+        (out / "feedback" / f"{stem}.md").write_text(feedback_markdown(result), encoding="utf-8")

@@ -1,0 +1,312 @@
+"""Batch grading: isolation, bad input, the gradebook's resume and cache, the outputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from asynclings.grading.batch import BatchOptions, grade_batch
+from asynclings.grading.intake import MAX_MODULE_BYTES
+from asynclings.grading.worker import Limits
+from asynclings.manifest import exercise, exercises
+from asynclings.reports.files import gradescope_json
+from asynclings.run import grade
+from support import ROOT
+
+GATHER = exercise("ex02_gather")
+FAST = BatchOptions(jobs=2, limits=Limits(timeout=20, memory_mb=1024))
+
+
+def _folder(root: Path, learner: str, modules: dict[str, str | bytes | Path]) -> Path:
+    folder = root / learner
+    folder.mkdir(parents=True)
+    for module, content in modules.items():
+        target = folder / f"{module}.py"
+        if isinstance(content, Path):
+            shutil.copyfile(content, target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(textwrap.dedent(content), encoding="utf-8")
+    return folder
+
+
+def _run(submissions: Path, tmp_path: Path, options: BatchOptions = FAST):
+    run = grade_batch(submissions, tmp_path / "gradebook.sqlite", options)
+    return run, {r.submission: r for r in run.results}
+
+
+def _gather(result):
+    return result.results.exercise("ex02_gather")
+
+
+def test_references_get_full_marks_and_stubs_not_implemented(tmp_path):
+    subs = tmp_path / "subs"
+    _folder(subs, "reference", {e.module: e.solution for e in exercises()})
+    _folder(subs, "stubs", {e.module: e.stub for e in exercises()})
+    _, by_id = _run(subs, tmp_path)
+    assert by_id["reference"].points == by_id["reference"].max_points == 10 * len(exercises())
+    stubs = by_id["stubs"]
+    assert stubs.points == 0
+    assert all(e.status == "not implemented" for e in stubs.results.exercises)
+    assert all(
+        i.message.startswith("not implemented yet")
+        for e in stubs.results.exercises
+        for i in e.items
+    )
+
+
+def test_batch_verdicts_equal_the_learners_pytest_run(tmp_path):
+    mutant = ROOT / "tests" / "mutants" / "ex02_gather" / "sequential.py"
+    subs = tmp_path / "subs"
+    _folder(subs, "learner", {"ex02_gather": mutant})
+    _, by_id = _run(subs, tmp_path)
+    batch = {i.name: (i.status, i.message) for i in _gather(by_id["learner"]).items}
+    local = {
+        i.name: (i.status, i.message)
+        for i in grade([subs / "learner"]).exercise("ex02_gather").items
+    }
+    assert batch == local
+    assert {n for n, (s, _) in batch.items() if s == "failed"} == {
+        "test_fetches_run_concurrently",
+        "test_settled_runs_concurrently",
+    }
+
+
+HOSTILE = {
+    "hangs-at-import": (
+        "import time\nwhile True:\n    time.sleep(1)\n",
+        "timed out",
+        "did not finish within",
+    ),
+    "exits-hard": ("import os\nos._exit(0)\n", "crashed", "ended without results"),
+    "floods-output": ("while True:\n    print('x' * 10000)\n", "graded", "File too large"),
+    "eats-memory": (
+        "hog = []\nwhile True:\n    hog.append(bytearray(10**7))\n",
+        "graded",
+        "MemoryError",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_hostile_module_costs_only_its_own_points(tmp_path, case):
+    source, status, message = HOSTILE[case]
+    subs = tmp_path / "subs"
+    _folder(
+        subs,
+        "hostile",
+        {"ex02_gather": source, "ex01_coroutines": exercise("ex01_coroutines").solution},
+    )
+    _folder(subs, "honest", {"ex02_gather": GATHER.solution})
+    options = BatchOptions(jobs=2, limits=Limits(timeout=4, memory_mb=512))
+    started = time.perf_counter()
+    _, by_id = _run(subs, tmp_path, options)
+    assert time.perf_counter() - started < 30
+    hostile = by_id["hostile"]
+    gather = _gather(hostile)
+    assert gather.points == 0 and gather.status == status
+    assert message in gather.items[0].message
+    assert hostile.results.exercise("ex01_coroutines").points == 10
+    assert _gather(by_id["honest"]).points == 10
+
+
+def test_a_forked_process_is_killed_with_its_submission(tmp_path):
+    marker = tmp_path / "forked.pid"
+    source = f"""
+    import os, time
+    if os.fork() == 0:
+        with open({str(marker)!r}, "w") as f:
+            f.write(str(os.getpid()))
+        time.sleep(600)
+        os._exit(0)
+    """
+    subs = tmp_path / "subs"
+    _folder(subs, "forker", {"ex02_gather": source})
+    _run(subs, tmp_path)
+    deadline = time.time() + 5
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    pid = int(marker.read_text())
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the forked process outlived its submission's grading")
+
+
+def test_bad_files_get_clear_reasons_and_the_batch_goes_on(tmp_path):
+    subs = tmp_path / "subs"
+    _folder(subs, "syntax", {"ex02_gather": "def fetch_all(:\n"})
+    _folder(subs, "latin1", {"ex02_gather": b"# caf\xe9\n"})
+    _folder(subs, "binary", {"ex02_gather": b"\x00\x01\x02\xff" * 64})
+    _folder(subs, "deletes", {"ex02_gather": "import os, shutil\nshutil.rmtree(os.getcwd())\n"})
+    (subs / "empty").mkdir()
+    (subs / "notes.txt").write_text("not a submission")
+    run, by_id = _run(subs, tmp_path)
+    assert "does not compile: invalid syntax" in _gather(by_id["syntax"]).items[0].message
+    assert "is not valid UTF-8" in _gather(by_id["latin1"]).items[0].message
+    assert "is not valid UTF-8" in _gather(by_id["binary"]).items[0].message
+    assert _gather(by_id["deletes"]).points == 0
+    empty = by_id["empty"]
+    assert empty.points == 0
+    assert all(e.status == "not submitted" for e in empty.results.exercises)
+    assert any("notes.txt" in note for note in run.notes)
+
+
+def _zip(path: Path, members: dict[str, bytes], *, symlink: str | None = None) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = 0o120777 << 16
+            archive.writestr(info, "/etc/passwd")
+
+
+def test_zips_are_read_safely(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    solution = GATHER.solution.read_bytes()
+    _zip(subs / "deep.zip", {"alice/work/src/ex02_gather.py": solution})
+    _zip(subs / "climbs.zip", {"../ex02_gather.py": solution, "/abs/ex01_coroutines.py": solution})
+    _zip(subs / "linked.zip", {}, symlink="ex02_gather.py")
+    _zip(subs / "bomb.zip", {"ex02_gather.py": b"#" * (MAX_MODULE_BYTES + 10)})
+    (subs / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    _, by_id = _run(subs, tmp_path)
+    assert _gather(by_id["deep"]).points == 10
+    climbs = by_id["climbs"]
+    assert climbs.points == 0 and _gather(climbs).status == "not submitted"
+    assert any("climbs out" in n for n in climbs.notes) and any(
+        "absolute" in n for n in climbs.notes
+    )
+    assert any("symbolic link" in n for n in by_id["linked"].notes)
+    assert any("over" in n and "bytes" in n for n in by_id["bomb"].notes)
+    corrupt = by_id["corrupt"]
+    assert corrupt.status == "rejected" and "not a readable zip file" in corrupt.reason
+
+
+def test_duplicate_ids_are_both_graded_under_telling_names(tmp_path):
+    subs = tmp_path / "subs"
+    _folder(subs, "alice", {"ex02_gather": GATHER.solution})
+    _zip(subs / "alice.zip", {"ex02_gather.py": GATHER.stub.read_bytes()})
+    run, by_id = _run(subs, tmp_path)
+    assert by_id["alice (folder)"].points == 10 and by_id["alice (zip)"].points == 0
+    assert any("2 submissions share this id" in note for note in run.notes)
+
+
+def test_unchanged_submissions_are_not_regraded_unless_forced(tmp_path):
+    subs = tmp_path / "subs"
+    _folder(subs, "alice", {"ex02_gather": GATHER.solution})
+    _folder(subs, "bob", {"ex02_gather": GATHER.stub})
+    first, _ = _run(subs, tmp_path)
+    assert sorted(first.graded) == ["alice", "bob"]
+    again, _ = _run(subs, tmp_path)
+    assert again.graded == [] and len(again.results) == 2
+    shutil.copyfile(GATHER.solution, subs / "bob" / "ex02_gather.py")
+    changed, by_id = _run(subs, tmp_path)
+    assert changed.graded == ["bob"] and by_id["bob"].points == 10
+    forced, _ = _run(subs, tmp_path, BatchOptions(jobs=2, limits=FAST.limits, force=True))
+    assert sorted(forced.graded) == ["alice", "bob"]
+
+
+def test_a_killed_batch_resumes_without_regrading_what_was_saved(tmp_path):
+    subs = tmp_path / "subs"
+    for n in range(6):
+        _folder(subs, f"learner{n}", {"ex02_gather": GATHER.solution})
+    _folder(subs, "slow", {"ex02_gather": "import time\nwhile True:\n    time.sleep(1)\n"})
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "asynclings.cli",
+        "grade",
+        str(subs),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--timeout",
+        "30",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    gradebook = out / "gradebook.sqlite"
+    from asynclings.grading.gradebook import Gradebook
+
+    deadline = time.time() + 60
+    saved: list[str] = []
+    while time.time() < deadline and len(saved) < 6:
+        time.sleep(0.2)
+        if gradebook.exists():
+            with Gradebook(gradebook) as book:
+                saved = book.submissions()
+    os.killpg(process.pid, signal.SIGKILL)  # a kill, not a polite stop
+    process.wait()
+    assert len(saved) >= 6 and "slow" not in saved
+    resumed, by_id = _run(subs, out, BatchOptions(jobs=2, limits=Limits(timeout=3)))
+    assert resumed.graded == ["slow"]
+    assert all(by_id[f"learner{n}"].points == 10 for n in range(6))
+
+
+def test_outputs_render_from_the_gradebook(tmp_path):
+    from click.testing import CliRunner
+
+    from asynclings.cli import main
+
+    subs = tmp_path / "subs"
+    _folder(subs, "alice", {"ex02_gather": GATHER.solution})
+    _folder(subs, "bob", {"ex02_gather": ROOT / "tests/mutants/ex02_gather/sequential.py"})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "2 submissions" in result.output
+    with (out / "grades.csv").open(encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["submission", *(e.module for e in exercises()), "total"]
+    assert rows[1][0] == "alice" and rows[1][2] == "10" and rows[1][-1] == "10"
+    assert rows[2][0] == "bob" and rows[2][2] == "7"  # loses the two concurrency items (2 + 1)
+    data = json.loads((out / "results" / "bob.json").read_text())
+    assert data == gradescope_json(_load(out, "bob"))
+    assert data["score"] == 7 and data["max_score"] == 10 * len(exercises())
+    for test in data["tests"]:
+        assert set(test) >= {
+            "name",
+            "number",
+            "score",
+            "max_score",
+            "status",
+            "output",
+            "visibility",
+        }
+        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
+    feedback = (out / "feedback" / "bob.md").read_text()
+    assert "fetch_all took 6 s" in feedback and "What to try" in feedback
+    report = (out / "report.html").read_text()
+    assert "<svg" in report and "http" not in report.replace("http-equiv", "")
+
+
+def _load(out: Path, submission: str):
+    from asynclings.grading.gradebook import Gradebook
+
+    with Gradebook(out / "gradebook.sqlite") as book:
+        result = book.load(submission)
+    assert result is not None
+    return result
