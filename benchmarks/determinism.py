@@ -46,7 +46,7 @@ def main() -> None:
         for process in burners:
             process.start()
         try:
-            seen: dict[str, str] = {}
+            seen: dict[str, tuple[str, str]] = {}
             walls = []
             for run in range(options.runs):
                 out = Path(scratch) / f"run{run}.json"

@@ -176,7 +176,7 @@ def test_lock_bound_to_another_loop_is_explained(pytester):
     assert "bound to a different event loop" in _words(_grade(pytester))
 
 
-def test_a_busy_loop_blows_the_real_time_budget(pytester):
+def test_a_busy_loop_blows_the_cpu_time_budget(pytester):
     _write(
         pytester,
         "ex02_gather.py",

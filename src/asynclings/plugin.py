@@ -14,8 +14,8 @@ Options and ini settings
 ``--asynclings-json PATH``
     Also write the results model as JSON.
 ``asynclings_budget_scale`` (ini, float, default 1)
-    Multiplies every item's real wall-clock budget: raise it on a very slow grading
-    machine (a 0.5-vCPU container, say). Simulated-time verdicts do not depend on it.
+    Multiplies every item's CPU-time budget: raise it on a very slow grading machine.
+    Simulated-time verdicts do not depend on it.
 
 The plugin is inert in any run that sets neither ``asynclings_dirs`` nor ``--grade``: it
 adds no tests, no hooks with effects and no output.
@@ -27,7 +27,7 @@ whose tests are the grader's rubric items (``graders/ex02_gather.py``), run agai
 file. Graders receive the file as the ``learner`` fixture and a fresh simulated
 :class:`~asynclings.harness.World` as ``world``. Async items run on a fresh
 :class:`~asynclings.harness.VirtualLoop` through pytest-asyncio's loop-factory hook.
-Around each item: a real wall-clock budget, blocking-call detection (blockbuster,
+Around each item: a CPU-time budget, blocking-call detection (blockbuster,
 scanning only the learner's files) and pytest-timeout as the backstop against hangs.
 Every outcome becomes an :class:`~asynclings.results.ItemResult`; the run closes with
 the per-exercise verdicts and a score table.
@@ -238,7 +238,7 @@ class Grading:
         rubric = _rubric_item(item)
         if rubric is None:
             return (yield)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)
             try:
@@ -246,14 +246,18 @@ class Grading:
             finally:
                 item.stash[_WALL] = time.perf_counter() - started
                 item.stash[_WARNINGS] = [str(w.message) for w in caught]
-        wall = item.stash[_WALL]
+        # The budget counts the CPU time of the thread that runs the event loop, not
+        # real time: other processes on a loaded machine stretch real time, never this.
+        # time.sleep burns no CPU, but blocking-call detection names it; a hang that
+        # burns nothing is left to pytest-timeout.
+        cpu = time.thread_time() - cpu_started
         budget = rubric.budget * self.budget_scale
-        if wall > budget:
+        if cpu > budget:
             raise RubricFailure(
-                f"took {seconds(wall)} of real time, over this item's budget of "
-                f"{seconds(budget)}: something blocks the event loop or burns CPU "
-                "(time.sleep, a busy-wait loop, blocking I/O); under simulated time a "
-                "correct solution needs milliseconds"
+                f"used {seconds(cpu)} of CPU time ({seconds(item.stash[_WALL])} of real "
+                f"time), over this item's budget of {seconds(budget)}: something keeps the "
+                "event loop busy (a busy-wait loop, heavy computation in a coroutine); "
+                "under simulated time a correct solution needs milliseconds"
             )
         return outcome
 

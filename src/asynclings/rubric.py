@@ -34,8 +34,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MARK = "asynclings_item"
 DEFAULT_BUDGET = 5.0
-"""Real seconds an item may take. A correct solution needs milliseconds; the margin is
-for a loaded 2-core machine. Code that blocks the loop or busy-waits blows it."""
+"""CPU seconds an item may use in the event loop's thread. A correct solution needs
+milliseconds (a 200-seed exploration about half a second); code that busy-waits blows
+it. CPU time, unlike real time, does not stretch when the machine is loaded."""
 DEFAULT_HORIZON = 3600.0
 """Simulated seconds after which a run counts as never finishing."""
 
@@ -56,8 +57,8 @@ def item(
 ) -> Callable[[F], F]:
     """Make a test function a rubric item worth ``points``.
 
-    ``budget`` is the real wall-clock time the item may take; ``horizon`` the simulated
-    time after which the code under test counts as never finishing.
+    ``budget`` is the CPU time the item may use; ``horizon`` the simulated time after
+    which the code under test counts as never finishing.
     """
 
     def decorate(function: F) -> F:
