@@ -28,7 +28,7 @@ def burn(stop: float) -> None:
 
 
 def main() -> None:
-    from test_determinism import _tree
+    from test_determinism import _REAL_TIME, _tree
 
     from asynclings.run import GRADE_INI
 
@@ -74,19 +74,26 @@ def main() -> None:
                 walls.append(time.perf_counter() - started)
                 data = json.loads(out.read_text())
                 verdicts = {
-                    f"{e['path']}::{i['name']}": i["status"] + ":" + i["message"]
+                    f"{e['path']}::{i['name']}": (
+                        i["status"],
+                        _REAL_TIME.sub("N s of real time", i["message"]),
+                    )
                     for e in data["exercises"]
                     for i in e["items"]
                 }
                 if not seen:
                     seen = verdicts
-                changed = sorted(k for k in seen if seen[k] != verdicts.get(k))
+                changed = sorted(k for k in seen if seen[k][0] != verdicts[k][0])
+                reworded = sorted(k for k in seen if seen[k] != verdicts[k] and k not in changed)
                 print(
                     f"run {run + 1:>2}: {len(verdicts)} verdicts, {len(changed)} changed, "
-                    f"{walls[-1]:.2f} s wall"
+                    f"{len(reworded)} messages changed, {walls[-1]:.2f} s wall",
+                    flush=True,
                 )
                 for key in changed[:5]:
-                    print(f"    changed: {key}")
+                    print(f"    verdict changed: {key}")
+                for key in reworded[:3]:
+                    print(f"    message changed: {key}: {verdicts[key][1][:120]}")
         finally:
             for process in burners:
                 process.terminate()

@@ -1,8 +1,13 @@
 """The same code gets the same verdicts, run after run: references, stubs and every
-mutant, graded together in one tree (each in a folder of its own) three times."""
+mutant, graded together in one tree (each in a folder of its own) twice.
+
+Messages must match too, except the measured durations of the items that time real
+time (ex01's ``main``), which are masked. ``benchmarks/determinism.py`` repeats this
+20 times in fresh interpreters while other processes load every core."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from asynclings.manifest import exercises
@@ -22,10 +27,13 @@ def _tree(root):
         shutil.copyfile(mutant, folder / f"{module}.py")
 
 
+_REAL_TIME = re.compile(r"[0-9.]+ s of real time")
+
+
 def _verdicts(root):
     results = grade([root])
     return {
-        (exercise.path, item.name): (item.status, item.message)
+        (exercise.path, item.name): (item.status, _REAL_TIME.sub("N s of real time", item.message))
         for exercise in results.exercises
         for item in exercise.items
     }
@@ -35,5 +43,4 @@ def test_verdicts_and_messages_are_identical_over_repeated_runs(tmp_path):
     _tree(tmp_path)
     first = _verdicts(tmp_path)
     assert len(first) > 100
-    for _ in range(2):
-        assert _verdicts(tmp_path) == first
+    assert _verdicts(tmp_path) == first
