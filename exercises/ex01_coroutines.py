@@ -26,6 +26,19 @@ The pattern
         await first
         await second
 
+    That sketch has a catch. When the coroutine running it is cancelled, the
+    cancellation reaches only what it is awaiting at that moment (``first``): ``second``
+    keeps running on its own. ``asyncio.gather(...)`` and a ``TaskGroup`` cancel their
+    children when they are cancelled; with tasks from ``create_task``, await them inside
+    ``try:`` and clean up in ``finally:``::
+
+        try:
+            ...                                   # await the tasks
+        finally:
+            first.cancel()                        # no-op for a finished task
+            second.cancel()
+            await asyncio.gather(first, second, return_exceptions=True)
+
     Coroutines need a running event loop. The classic tutorial starts one with
     ``asyncio.get_event_loop().run_until_complete(main())``: that call is deprecated, and
     it fails in a thread that has no loop, or once another loop has been closed.
@@ -50,6 +63,14 @@ The contract
         and the whole call takes ``max(delay1, delay2)`` seconds: "concurrently" means
         the total time is the slower task's, not the sum. With ``delay1 > delay2``, task
         2 completes first.
+
+        Cancelling ``run_two`` (the caller cancels the task running it) must always
+        propagate: ``CancelledError`` comes out of it, never swallowed (no bare
+        ``except:``, ``except BaseException`` or ``except asyncio.CancelledError`` that
+        does not re-raise) and never turned into another error. And it cancels both of
+        its tasks: once the cancelled call has finished, neither task is still running
+        after the event loop has gone idle at that same instant (no time may pass
+        first), and no "completed" entry reaches the log afterwards.
     ``main(delay1=1.0, delay2=2.0)``
         A plain, synchronous function: run ``run_two`` on a fresh event loop and return
         the log, a new list on every call. It must work when called again and again,

@@ -15,7 +15,18 @@ The pattern
         results = await asyncio.gather(*(fetch(url) for url in urls))   # 3 s
 
     ``return_exceptions=True`` makes it put each exception *object* in its result slot
-    instead of raising the first one.
+    instead of raising the first one. When the coroutine awaiting ``gather`` is
+    cancelled, ``gather`` cancels every fetch still running. Tasks you start yourself
+    with ``asyncio.create_task`` are not cancelled with you: clean them up in a
+    ``finally:``::
+
+        tasks = [asyncio.create_task(fetch(url)) for url in urls]
+        try:
+            ...                                   # await the tasks
+        finally:
+            for task in tasks:
+                task.cancel()                     # no-op for a finished task
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 The contract
     ``Fetch`` is an ``async def fetch(url)`` that the grader passes in: calling it returns
@@ -29,6 +40,16 @@ The contract
     ``fetch_all_settled(urls, fetch)``
         The same, but a failed fetch never makes it raise: that fetch's exception object
         stands at its position and every other result is still delivered.
+
+    Cancelling either function (the caller cancels the task running it) must always
+    propagate: ``CancelledError`` comes out of it, never swallowed, never retried,
+    never turned into another error (a failed fetch raises an ``Exception``;
+    ``CancelledError`` is a ``BaseException``: catch ``Exception``, never a bare
+    ``except:``, ``except BaseException`` or ``except asyncio.CancelledError`` that
+    does not re-raise). And it cancels the work it started:
+    once the cancelled call has finished, no fetch it started is still running after the
+    event loop has gone idle at that same instant (no time may pass first), and none was
+    left to run to its end instead of being cancelled.
 
 Example
     With fetches of ``"a"`` (3 s), ``"b"`` (1 s) and ``"c"`` (2 s)::

@@ -35,7 +35,7 @@ The contract
         neither slows nor stops the others (its slot is free again the moment it
         fails). ``[]`` gives ``[]``; a ``limit`` larger than ``len(urls)`` simply runs
         them all at once. ``limit < 1`` raises ``ValueError`` before any fetch starts
-        (before ``fetch`` is even called).
+        (simplest: check it before calling ``fetch`` at all).
 
     Cancelling ``crawl`` itself must propagate (never swallowed, never retried) and
     cancel the fetches it started: once the cancelled call has finished, none of them

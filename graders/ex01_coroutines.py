@@ -4,6 +4,10 @@
 instants, blocking calls caught by blockbuster. ``main`` starts its own event loop, so its
 items are plain (synchronous) tests graded with real wall-clock time; each sets up the
 thread's event-loop state itself, so that the verdict never depends on what ran before.
+Cancelling ``run_two`` is checked by running it in a task, cancelling it while both tasks
+wait and awaiting it: ``CancelledError`` must come out, no task it started may be left
+running once the loop has gone idle at that instant, and no "completed" entry may reach
+the log afterwards.
 
 Orphaned tasks: a wrong ``run_two`` can leave a task whose exception nobody retrieves
 (task 2 failing while ``run_two`` waits on task 1). Its loop reports it when the garbage
@@ -28,6 +32,7 @@ from typing import Any
 from asynclings.feedback import NOT_IMPLEMENTED, explain
 from asynclings.harness import (
     RubricFailure,
+    TaskWait,
     close,
     describe,
     expect,
@@ -35,7 +40,9 @@ from asynclings.harness import (
     fail,
     same,
     seconds,
+    task_waits,
 )
+from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
 STARTED_1, STARTED_2 = "Task 1 started", "Task 2 started"
@@ -81,8 +88,10 @@ async def test_greet_after_waits_without_blocking(learner, world):
     run.result
     if not close(run.duration, 2.5):
         hint = (
-            "it did not wait at all: `await asyncio.sleep(delay)` (a call to asyncio.sleep "
-            "without `await` creates a coroutine that never runs)"
+            "it did not wait at all on the event loop's clock: `await asyncio.sleep(delay)` "
+            "(a call to asyncio.sleep without `await` creates a coroutine that never runs; "
+            "waiting in a thread, with asyncio.to_thread or loop.run_in_executor, is "
+            "invisible to the event loop's clock and ties up a thread: use asyncio.sleep)"
             if run.duration == 0
             else "wait once, with `await asyncio.sleep(delay)`"
         )
@@ -170,7 +179,7 @@ async def test_run_two_appends_to_the_given_log(learner, world):
     )
 
 
-@item(points=2)
+@item(points=1)
 async def test_run_two_runs_both_tasks_concurrently(learner, world):
     """run_two starts both tasks at once; each completes after its own delay; total: the longer."""
     _drop_orphan_reports(world.loop)
@@ -234,6 +243,117 @@ async def test_run_two_task_2_may_finish_first(learner, world):
         close(run.duration, 2.0),
         f"run_two(log, 2.0, 0.5) took {seconds(run.duration)}; expected 2 s, the slower "
         "task's delay",
+    )
+
+
+CANCEL_AT = 0.5
+"""When the cancellation item cancels run_two(log, 1.0, 2.0): both tasks are waiting."""
+
+
+def _where(waits: list[TaskWait]) -> str:
+    """Where the leftover tasks wait, without their names (which depend on how many
+    tasks ran before)."""
+    return "\n".join(
+        f"a task waits at {wait.where[-1]}"
+        if wait.where
+        else "a task waits inside asyncio (no line of yours, e.g. create_task(asyncio.sleep(...)))"
+        for wait in waits
+    )
+
+
+@item(points=1)
+async def test_run_two_cancellation_propagates(learner, world):
+    """Cancelling run_two propagates CancelledError and cancels both of its tasks."""
+    _drop_orphan_reports(world.loop)
+    log: list[str] = []
+    before = world.tasks()
+
+    async def call() -> Any:
+        awaitable = learner.run_two(log, 1.0, 2.0)
+        if not inspect.isawaitable(awaitable):
+            fail(
+                f"run_two(...) returned {describe(awaitable)} instead of a coroutine: declare "
+                "it with `async def run_two(...)` so callers can await it"
+            )
+        return await awaitable
+
+    started = world.now
+    task = asyncio.create_task(call(), name="grader: run_two")
+    await asyncio.sleep(CANCEL_AT)
+    if task.done():
+        expect(
+            not task.cancelled(),
+            f"run_two(log, 1.0, 2.0) raised CancelledError at t={seconds(world.now - started)} "
+            "although nobody had cancelled it yet",
+        )
+        value = task.result()  # an exception here is the verdict
+        fail(
+            f"run_two(log, 1.0, 2.0) returned {describe(value)} at once, before its tasks had "
+            "completed (after 1 s and 2 s): it must await them, so that cancelling run_two "
+            "can cancel them"
+        )
+    at_cancel = len(log) if isinstance(log, list) else 0
+    task.cancel()
+    try:
+        value = await task
+    except asyncio.CancelledError:
+        pass
+    except verdict_errors:
+        raise
+    except Exception as error:
+        fail(
+            f"run_two was cancelled at t={seconds(CANCEL_AT)} and raised "
+            f"{type(error).__name__}: {error} instead of letting CancelledError propagate: "
+            "never turn CancelledError into another error (it is a BaseException: avoid bare "
+            "`except:`, `except BaseException` and `except asyncio.CancelledError`), and "
+            "re-raise it as it is if you must clean up"
+        )
+    else:
+        fail(
+            f"run_two was cancelled at t={seconds(CANCEL_AT)} but returned {describe(value)} at "
+            f"t={seconds(world.now - started)}: it swallowed the cancellation. CancelledError "
+            "is a BaseException: never catch it with a bare `except:`, `except BaseException` "
+            "or `except asyncio.CancelledError` without re-raising it"
+        )
+    ended = world.now - started
+    await world.idle()
+    leftover = task_waits(world.tasks() - before)
+    await asyncio.sleep(5.0)  # would a task left behind still complete?
+    later = (
+        [entry for entry in log[at_cancel:] if entry in (COMPLETED_1, COMPLETED_2)]
+        if isinstance(log, list)
+        else []
+    )
+    count = (
+        "1 task it started was" if len(leftover) == 1 else f"{len(leftover)} tasks it started were"
+    )
+    expect(
+        not leftover,
+        f"run_two was cancelled at t={seconds(CANCEL_AT)} and let CancelledError out, but "
+        f"{count} still running afterwards"
+        + (f" (the log later received {describe(later)})" if later else "")
+        + ": cancelling run_two cancels only what it is awaiting at that moment, never the "
+        "other tasks it started. asyncio.gather and a TaskGroup cancel their children for "
+        "you; after asyncio.create_task, await the tasks inside try/finally and in "
+        "`finally:` cancel both and await them (asyncio.gather(first, second, "
+        "return_exceptions=True))",
+        details=_where(leftover),
+    )
+    if ended > CANCEL_AT:
+        cause = (
+            f"run_two finished only at t={seconds(ended)}: it waited for its tasks instead of "
+            "cancelling them. Cancel them (task.cancel()) before awaiting them in `finally:`, "
+            "or use asyncio.gather or a TaskGroup, which cancel their children"
+        )
+    else:
+        cause = (
+            "something it left behind went on to complete: cancelling run_two must "
+            "cancel both tasks (asyncio.gather or a TaskGroup, or task.cancel() in `finally:`)"
+        )
+    expect(
+        not later,
+        f"run_two was cancelled at t={seconds(CANCEL_AT)}, yet the log then received "
+        f"{describe(later)}: {cause}",
     )
 
 

@@ -1,12 +1,41 @@
-"""Grader for exercise 2: ``fetch_all`` and ``fetch_all_settled`` with asyncio.gather."""
+"""Grader for exercise 2: ``fetch_all`` and ``fetch_all_settled`` with asyncio.gather.
 
-from asynclings.harness import Reply, expect, expect_same, fail
+Cancellation of the exercise functions is checked by running the call in a task,
+cancelling it while its fetches run and awaiting it: ``CancelledError`` must come out
+(not a value, not another error), and once the loop has gone idle at that same instant
+no fetch it started may still be running, nor may one it started have been left to
+finish rather than cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from asynclings.harness import (
+    FakeFetch,
+    FetchCall,
+    Reply,
+    Span,
+    describe,
+    expect,
+    expect_same,
+    fail,
+    seconds,
+    side_by_side,
+    spans,
+)
 from asynclings.harness.probes import expect_each_url_once, expect_finished_at
+from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
 # Finishing order (b, c, a) differs from input order (a, b, c) on purpose.
 LATENCIES = {"a": 3.0, "b": 1.0, "c": 2.0}
 URLS = list(LATENCIES)
+CANCEL_AT = 0.5
+"""When the cancellation items cancel the call: every fetch is still running then."""
 
 
 @item(points=2)
@@ -70,7 +99,7 @@ async def test_failure_propagates(learner, world):
     )
 
 
-@item(points=2)
+@item(points=1)
 async def test_settled_keeps_failures_in_place(learner, world):
     """fetch_all_settled returns every result in url order, each failure's exception in its slot."""
     fetch = world.fetch(
@@ -112,3 +141,111 @@ async def test_empty_urls(learner, world):
         run = await world.call(function, [], fetch)
         expect_same(run.result, [], f"{run.name}([]) must return []")
         expect(run.duration == 0, f"{run.name}([]) took {run.duration} s; it must return at once")
+
+
+# Cancellation of the exercise functions -----------------------------------------------
+
+
+def _urls(calls: Sequence[FetchCall]) -> str:
+    return ", ".join(repr(call.url) for call in calls)
+
+
+def _cancel_picture(fetch: FakeFetch, started: float) -> str:
+    """The learner's fetches beside the expected ones: all cancelled at CANCEL_AT."""
+    yours = [
+        Span(s.label, s.start - started, None if s.end is None else s.end - started, s.outcome)
+        for s in spans(fetch.calls)
+    ]
+    return side_by_side(yours, [Span(url, 0.0, CANCEL_AT, "cancelled") for url in fetch.urls])
+
+
+async def _expect_cancellation_propagates(
+    world, function: Callable[..., Any], urls: Sequence[str], fetch: FakeFetch
+) -> None:
+    """Cancel a call of ``function(urls, fetch)`` at t=CANCEL_AT: CancelledError comes out
+    of it, the fetches running then were cancelled (not left to finish), and none is still
+    running once the loop has gone idle at the instant the call finished."""
+    name = getattr(function, "__name__", describe(function))
+
+    async def call() -> Any:
+        awaitable = function(list(urls), fetch)
+        if not inspect.isawaitable(awaitable):
+            fail(
+                f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
+                f"declare it with `async def {name}(...)` so callers can await it"
+            )
+        return await awaitable
+
+    started = world.now
+    task = asyncio.create_task(call(), name=f"grader: {name}")
+    await asyncio.sleep(CANCEL_AT)
+    if task.done():
+        expect(
+            not task.cancelled(),
+            f"{name} raised CancelledError at t={seconds(world.now - started)} although "
+            "nobody had cancelled it yet",
+        )
+        value = task.result()  # an exception here is the verdict
+        fail(
+            f"{name} returned {describe(value)} at t={seconds(CANCEL_AT)}, before the fetches "
+            "it was given had finished; it must wait for them"
+        )
+    running_at_cancel = fetch.running()
+    task.cancel()
+    try:
+        value = await task
+    except asyncio.CancelledError:
+        pass
+    except verdict_errors:
+        raise
+    except Exception as error:
+        fail(
+            f"{name} was cancelled at t={seconds(CANCEL_AT)} and raised "
+            f"{type(error).__name__}: {error} instead of letting CancelledError propagate: "
+            "never turn CancelledError into another error (it is a BaseException: avoid bare "
+            "`except:`, `except BaseException` and `except asyncio.CancelledError`), and "
+            "re-raise it as it is if you must clean up",
+            details=_cancel_picture(fetch, started),
+        )
+    else:
+        fail(
+            f"{name} was cancelled at t={seconds(CANCEL_AT)} but returned {describe(value)} "
+            f"at t={seconds(world.now - started)}: it swallowed the cancellation. "
+            "CancelledError is a BaseException: catch `Exception` for failed fetches, never "
+            "bare `except:`, `except BaseException` or `except asyncio.CancelledError`, and "
+            "never carry on after CancelledError",
+            details=_cancel_picture(fetch, started),
+        )
+    ended = world.now
+    await world.idle()
+    running = fetch.running()
+    expect(
+        not running,
+        f"{name} was cancelled at t={seconds(CANCEL_AT)}; the cancellation propagated, but "
+        f"the fetches of {_urls(running)} it started were still running afterwards: the "
+        "cancellation reaches only what the call was awaiting at that moment, never the "
+        "other tasks it started (asyncio.as_completed and asyncio.wait do not cancel theirs "
+        "either). asyncio.gather and a TaskGroup cancel their children for you; with tasks "
+        "you created yourself, wrap the waiting in try/finally and in `finally:` cancel "
+        "every task and await them (asyncio.gather(*tasks, return_exceptions=True))",
+        details=_cancel_picture(fetch, started),
+    )
+    finished = [call for call in running_at_cancel if call.outcome != "cancelled"]
+    expect(
+        not finished,
+        f"{name} was cancelled at t={seconds(CANCEL_AT)} but let the fetches of "
+        f"{_urls(finished)} run to their end, finishing only at t={seconds(ended - started)}: "
+        "cancelling it must cancel the work it started, not wait for it. Cancel the tasks "
+        "(task.cancel()) before awaiting them in `finally:`, or use asyncio.gather or a "
+        "TaskGroup, which cancel their children",
+        details=_cancel_picture(fetch, started),
+    )
+
+
+@item(points=1)
+async def test_cancellation_propagates(learner, world):
+    """Cancelling either function propagates CancelledError and cancels the fetches it started."""
+    fetch = world.fetch(LATENCIES)
+    await _expect_cancellation_propagates(world, learner.fetch_all, URLS, fetch)
+    fetch = world.fetch({"a": 3.0, "b": Reply(1.0, fail=True), "c": 2.0})
+    await _expect_cancellation_propagates(world, learner.fetch_all_settled, URLS, fetch)

@@ -3,11 +3,14 @@
 Every time is checked exactly in simulated seconds: the timeout fires at ``timeout``,
 attempt ``i + 1`` starts ``backoff * 2**i`` after attempt ``i`` ended, the last error is
 raised the instant the last attempt ends. Schedule failures show the learner's attempts
-beside the expected ones. Cancellation is checked by running the call in a task and
-cancelling it during an attempt and during a backoff wait: it must finish at that same
-instant with ``CancelledError``, its fetch cancelled, and no attempt may follow (the
-classic mistake, catching ``BaseException`` or a bare ``except:`` in the retry loop, is
-named in the message, with the learner's own line when it can be found).
+beside the expected ones. "Returns the first success at once" is judged on the learner's
+own timeline (whenever its successful attempt ended), and the defaults by comparing a
+call without them to one that passes 3, 1.0 and 0.5 explicitly: a wrong schedule is
+charged to the schedule items only. Cancellation is checked by running the call in a
+task and cancelling it during an attempt and during a backoff wait: it must finish at
+that same instant with ``CancelledError``, its fetch cancelled, and no attempt may
+follow (the classic mistake, catching ``BaseException`` or a bare ``except:`` in the
+retry loop, is named in the message, with the learner's own line when it can be found).
 """
 
 import ast
@@ -29,6 +32,7 @@ from asynclings.harness import (
     seconds,
     side_by_side,
     spans,
+    timeline,
 )
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
@@ -44,9 +48,7 @@ def _t(moment: float) -> str:
     return "t=" + seconds(moment).removesuffix(" s")
 
 
-def _settings(attempts: int | None, timeout: float | None, backoff: float | None) -> str:
-    if attempts is None:
-        return "fetch_with_retries(url, fetch) with the defaults"
+def _settings(attempts: int, timeout: float, backoff: float) -> str:
     return f"fetch_with_retries(attempts={attempts}, timeout={timeout:g}, backoff={backoff:g})"
 
 
@@ -553,48 +555,60 @@ async def test_each_attempt_limited_by_timeout(learner, world):
 @item(points=1)
 async def test_first_success_returned(learner, world):
     """fetch_with_retries returns the first success at once and makes no further attempt."""
-    cases = [
-        ([Reply(0.2)], 1),
-        ([Reply(0.3, fail=True), Reply(0.1)], 2),
-    ]
-    for replies, expected_calls in cases:
+    # Judged on the learner's own timeline: whenever its successful attempt ran (when the
+    # attempts start is the schedule items' question), it must return right then.
+    for replies in ([Reply(0.2)], [Reply(0.3, fail=True), Reply(0.1)]):
         settings = {"attempts": 4, "timeout": 1.0, "backoff": 0.5}
         fetch = world.fetch({URL: replies})
         run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
         plan = _plan(fetch, **settings)
         what = _settings(**settings)
         details = _picture(run, fetch, plan)
-        if run.error is not None:
+        calls = list(fetch.calls)
+        won = next((i for i, call in enumerate(calls) if call.outcome == "returned"), None)
+        if won is None:
+            outcome = (
+                f"returned {describe(run.value)}"
+                if run.error is None
+                else f"raised {type(run.error).__name__}: {run.error}"
+            )
             fail(
-                f"{what} raised {type(run.error).__name__}: {run.error} at "
-                f"{_t(run.duration)} instead of returning the result of attempt "
-                f"#{expected_calls}, which succeeded at {_t(plan[-1].end or 0.0)}",
+                f"{what} {outcome} at {_t(run.duration)} after {len(calls)} attempt(s), none "
+                f"of which succeeded; attempt #{len(plan)} succeeds (after "
+                f"{seconds(fetch.reply_for(URL, len(plan) - 1).after)}), so it must make it "
+                "and return its result",
                 details=details,
             )
-        got = run.value
+        success = calls[won]
+        n = won + 1
+        at = (success.ended or 0.0) - run.started
+        if run.error is not None:
+            fail(
+                f"{what} raised {type(run.error).__name__}: {run.error} at {_t(run.duration)} "
+                f"although its attempt #{n} succeeded at {_t(at)}: return that result at once",
+                details=details,
+            )
         expect(
-            same(got, fetch.results[URL]),
-            f"{what} returned {describe(got)}; attempt #{expected_calls} succeeded, so it "
-            f"must return that result, {describe(fetch.results[URL])}",
+            same(run.value, success.result),
+            f"{what} returned {describe(run.value)}; its attempt #{n} succeeded, so it must "
+            f"return that result, {describe(success.result)}",
             details=details,
         )
         expect(
-            len(fetch.calls) <= expected_calls,
-            f"{what} made {len(fetch.calls)} attempts although attempt #{expected_calls} "
-            "succeeded: return the first success (a `return` or `break` in the loop)",
+            len(calls) == n,
+            f"{what} made {len(calls)} attempts although attempt #{n} succeeded at {_t(at)}: "
+            "return the first success (a `return` or `break` in the loop)",
             details=details,
         )
-        end = plan[-1].end or 0.0
         expect(
-            close(run.duration, end),
-            f"{what} returned at {_t(run.duration)}; attempt #{expected_calls} succeeded at "
-            f"{_t(end)}, so it must return then",
+            close(run.duration, at),
+            f"{what} returned at {_t(run.duration)}; its attempt #{n} succeeded at {_t(at)}, "
+            "so it must return then",
             details=details,
         )
-        calls = len(fetch.calls)
         await asyncio.sleep(100)
         expect(
-            len(fetch.calls) == calls,
+            len(fetch.calls) == n,
             f"{what} returned, but another attempt started later: nothing may run on after "
             "the first success",
             details=_picture(run, fetch, plan),
@@ -680,20 +694,130 @@ async def test_last_error_raised_at_once(learner, world):
         )
 
 
+DEFAULTS = {"attempts": 3, "timeout": 1.0, "backoff": 0.5}
+# A first attempt that hangs (cut at the timeout), then failures at once (the attempts
+# and the waits between them): every default shows in the timeline.
+DEFAULTS_REPLIES = [Reply(30.0), Reply(0.0, fail=True)]
+
+
+def _attempt_rows(run: Run, fetch: FakeFetch) -> list[Span]:
+    """The attempts of ``run`` as they stood when it finished, from its start."""
+    return [
+        Span(
+            f"{URL} #{call.attempt + 1}",
+            call.started - run.started,
+            None if call.ended is None else call.ended - run.started,
+            call.outcome,
+        )
+        for call in fetch.calls
+    ]
+
+
+def _same_rows(a: list[Span], b: list[Span]) -> bool:
+    return len(a) == len(b) and all(
+        close(x.start, y.start)
+        and x.outcome == y.outcome
+        and (x.end is None) == (y.end is None)
+        and (x.end is None or y.end is None or close(x.end, y.end))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _outcome(run: Run) -> str:
+    if run.error is None:
+        return f"returned {describe(run.value)}"
+    return f"raised {type(run.error).__name__}"
+
+
+def _two_timelines(left: str, yours: list[Span], right: str, theirs: list[Span]) -> str:
+    ends = [s.end for s in (*yours, *theirs) if s.end is not None]
+    until = max(ends, default=1.0)
+    a, b = timeline(yours, until=until), timeline(theirs, until=until)
+    width = max([len(line) for line in a] + [len(left)])
+    lines = [f"{left:<{width}}    {right}"]
+    for i in range(max(len(a), len(b))):
+        lines.append(f"{a[i] if i < len(a) else '':<{width}}    {b[i] if i < len(b) else ''}")
+    lines.append("('=' in flight, 'x' cancelled, '!' raised, '>' still running)")
+    return "\n".join(line.rstrip() for line in lines)
+
+
 @item(points=1)
 async def test_defaults_and_attempts_check(learner, world):
     """Defaults: attempts=3, timeout=1, backoff=0.5; attempts < 1 gives ValueError, no fetch."""
-    for replies in ([Reply(0.0, fail=True)], [Reply(30.0), Reply(0.0, fail=True)]):
-        fetch = world.fetch({URL: replies})
-        run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch)
-        if isinstance(run.error, TypeError) and not fetch.calls:
-            fail(
-                f"fetch_with_retries(url, fetch) raised TypeError: {run.error}: attempts, "
-                "timeout and backoff are keyword arguments with defaults 3, 1.0 and 0.5"
+    # The defaults are judged by comparing a call without them to a call that passes the
+    # same values explicitly: they must behave alike. Whether that behaviour follows the
+    # contract (the schedule, the timeouts) is the other items' question, so a wrong
+    # backoff formula is not charged here too.
+    fetch = world.fetch({URL: DEFAULTS_REPLIES})
+    run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch)
+    if isinstance(run.error, TypeError) and not fetch.calls:
+        fail(
+            f"fetch_with_retries(url, fetch) raised TypeError: {run.error}: attempts, "
+            "timeout and backoff are keyword arguments with defaults 3, 1.0 and 0.5"
+        )
+    defaulted = _attempt_rows(run, fetch)
+    fetch = world.fetch({URL: DEFAULTS_REPLIES})
+    given, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **DEFAULTS)
+    if isinstance(given.error, TypeError) and not fetch.calls:
+        fail(
+            f"fetch_with_retries(url, fetch, attempts=3, timeout=1.0, backoff=0.5) raised "
+            f"TypeError: {given.error}: attempts, timeout and backoff are keyword arguments"
+        )
+    explicit = _attempt_rows(given, fetch)
+    alike = (
+        _same_rows(defaulted, explicit)
+        and _outcome(run) == _outcome(given)
+        and close(run.duration, given.duration)
+    )
+    if not alike:
+        plain = "fetch_with_retries(url, fetch)"
+        spelled = "attempts=3, timeout=1.0, backoff=0.5"
+        first, other = defaulted[0] if defaulted else None, explicit[0] if explicit else None
+        if (
+            first is not None
+            and other is not None
+            and not (
+                first.outcome == other.outcome
+                and first.end is not None
+                and other.end is not None
+                and close(first.end, other.end)
             )
-        plan = _plan(fetch, 3, 1.0, 0.5)
-        what = _settings(None, None, None) + " (attempts=3, timeout=1, backoff=0.5)"
-        _expect_attempts(run, fetch, plan, timeout=1.0, backoff=0.5, what=what)
+        ):
+            verb = {"returned": "answered", "cancelled": "was cancelled"}.get(first.outcome)
+            ran = (
+                "left its first attempt (a fetch that takes 30 s) running"
+                if first.end is None
+                else f"let its first attempt (a fetch that takes 30 s) run until it "
+                f"{verb or first.outcome} at {_t(first.end)}"
+            )
+            cause = f"{ran}, where with timeout=1.0 it is cut at t=1: `timeout` must default to 1.0"
+        elif (
+            len(defaulted) > 1
+            and len(explicit) > 1
+            and not close(defaulted[1].start, explicit[1].start)
+        ):
+            cause = (
+                f"waited {seconds(defaulted[1].start - (defaulted[0].end or 0.0))} after its "
+                f"first attempt, against {seconds(explicit[1].start - (explicit[0].end or 0.0))} "
+                "when given backoff=0.5: `backoff` must default to 0.5"
+            )
+        elif len(defaulted) != len(explicit):
+            cause = (
+                f"made {len(defaulted)} attempt(s), against {len(explicit)} when given "
+                "attempts=3: `attempts` must default to 3"
+            )
+        else:
+            cause = (
+                f"{_outcome(run)} at {_t(run.duration)}, where with those values given it "
+                f"{_outcome(given)} at {_t(given.duration)}: the defaults must be attempts=3, "
+                "timeout=1.0 and backoff=0.5"
+            )
+        fail(
+            f"{plain} did not behave like {plain[:-1]}, {spelled}): it {cause}",
+            details=_two_timelines(
+                "yours, with the defaults", defaulted, f"yours, with {spelled}", explicit
+            ),
+        )
     for attempts in (0, -1):
         fetch = world.fetch({URL: 0.1})
         run, _ = await _call(

@@ -21,8 +21,15 @@ async def run_two(log: list[str], delay1: float = 1.0, delay2: float = 2.0) -> N
     """Run task 1 and task 2 concurrently, each appending its entries to ``log``."""
     first = asyncio.create_task(_task(log, "Task 1", delay1))
     second = asyncio.create_task(_task(log, "Task 2", delay2))
-    await first
-    await second
+    try:
+        await first
+        await second
+    finally:
+        # If run_two is cancelled, the cancellation reaches only the task it is awaiting:
+        # cancel both (a no-op for a finished task) and wait until they have stopped.
+        first.cancel()
+        second.cancel()
+        await asyncio.gather(first, second, return_exceptions=True)
 
 
 def main(delay1: float = 1.0, delay2: float = 2.0) -> list[str]:

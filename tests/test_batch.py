@@ -310,3 +310,29 @@ def _load(out: Path, submission: str):
         result = book.load(submission)
     assert result is not None
     return result
+
+
+def test_of_two_copies_of_a_module_the_real_one_is_graded_not_the_stub(tmp_path):
+    subs = tmp_path / "subs"
+    _folder(subs, "alice", {})
+    (subs / "alice" / "exercises").mkdir()
+    shutil.copyfile(GATHER.stub, subs / "alice" / "exercises" / "ex02_gather.py")
+    (subs / "alice" / "mywork").mkdir()
+    shutil.copyfile(GATHER.solution, subs / "alice" / "mywork" / "ex02_gather.py")
+    _, by_id = _run(subs, tmp_path)
+    alice = by_id["alice"]
+    assert _gather(alice).points == 10
+    assert alice.notes == [
+        "ex02_gather.py appears 2 times; graded mywork/ex02_gather.py "
+        "(ignored: exercises/ex02_gather.py)"
+    ]
+
+
+def test_files_beside_the_modules_are_never_run(tmp_path):
+    subs = tmp_path / "subs"
+    _folder(subs, "mallory", {"ex02_gather": GATHER.solution})
+    (subs / "mallory" / "conftest.py").write_text("raise SystemExit('conftest ran')\n")
+    (subs / "mallory" / "test_x.py").write_text("def test_x():\n    assert False\n")
+    results = grade([subs / "mallory"])
+    assert results.exercise("ex02_gather").points == 10
+    assert [e.module for e in results.exercises] == ["ex02_gather"]

@@ -304,3 +304,25 @@ def test_unretrieved_task_errors_are_kept_not_logged(caplog):
     gc.collect()
     assert [str(c.get("exception")) for c in loop.unhandled] == ["nobody awaits me"]
     assert "never retrieved" not in caplog.text
+
+
+def test_time_module_clocks_follow_virtual_time_inside_the_loop():
+    from asynclings.harness import virtual_clocks
+
+    async def measure():
+        started = (time.monotonic(), time.perf_counter(), time.time(), time.monotonic_ns())
+        await asyncio.sleep(2.5)
+        return (
+            time.monotonic() - started[0],
+            time.perf_counter() - started[1],
+            time.time() - started[2],
+            (time.monotonic_ns() - started[3]) / 1e9,
+        )
+
+    real_before = time.perf_counter()
+    with virtual_clocks(), asyncio.Runner(loop_factory=VirtualLoop) as runner:
+        elapsed = runner.run(measure())
+        outside = time.perf_counter()
+    assert all(abs(e - 2.5) < 1e-6 for e in elapsed)
+    assert 0 <= outside - real_before < 1.0  # outside the loop: real time
+    assert time.monotonic.__module__ == "time"  # restored

@@ -58,7 +58,17 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     from .run import GRADE_INI
 
     targets = [str(p) for p in paths] or ["exercises"]
-    args = [*targets, "--grade", "-c", str(GRADE_INI), "--rootdir", ".", "-p", "no:cacheprovider"]
+    args = [
+        *targets,
+        "--grade",
+        "-c",
+        str(GRADE_INI),
+        "--rootdir",
+        ".",
+        "-p",
+        "no:cacheprovider",
+        "--noconftest",
+    ]
     if seed is not None:
         args += ["--asynclings-seed", str(seed)]
     sys.exit(pytest.main(args))

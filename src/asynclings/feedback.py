@@ -124,6 +124,8 @@ def explain(error: BaseException, learner: Path | None) -> tuple[str, str]:
             f"{hint}{_at(error, learner)}",
             "",
         )
+    if type(error).__name__ == "CpuBudgetExceeded":
+        return str(error) + _at(error, learner), ""
     if type(error).__name__ == "Failed" and "Timeout" in str(error):
         return (
             f"did not finish within the real-time limit ({str(error).strip()}): "

@@ -40,6 +40,8 @@ import contextlib
 import fnmatch
 import functools
 import re
+import signal
+import threading
 import time
 import types
 import warnings
@@ -51,7 +53,7 @@ import pytest
 
 from .feedback import explain, never_awaited_note
 from .harness.checks import RubricFailure, seconds
-from .harness.loop import VirtualLoop
+from .harness.loop import VirtualLoop, virtual_clocks
 from .harness.world import World
 from .manifest import Exercise, exercises
 from .results import ExerciseResult, ItemResult, Results
@@ -230,7 +232,9 @@ class Grading:
         learner_files = sorted(
             {str(self._file(item)) for item in session.items if _rubric_item(item) is not None}
         )
-        with _blocking_detection(learner_files):
+        if not learner_files:  # nothing to grade: leave the process as it is
+            return (yield)
+        with virtual_clocks(), _blocking_detection(learner_files):
             return (yield)
 
     @pytest.hookimpl(wrapper=True)
@@ -238,27 +242,21 @@ class Grading:
         rubric = _rubric_item(item)
         if rubric is None:
             return (yield)
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        with warnings.catch_warnings(record=True) as caught:
+        budget = rubric.budget * self.budget_scale
+        started, cpu_started = _perf_counter(), time.thread_time()
+        with warnings.catch_warnings(record=True) as caught, _cpu_alarm(budget):
             warnings.simplefilter("always", RuntimeWarning)
             try:
                 outcome = yield
             finally:
-                item.stash[_WALL] = time.perf_counter() - started
+                item.stash[_WALL] = _perf_counter() - started
                 item.stash[_WARNINGS] = [str(w.message) for w in caught]
-        # The budget counts the CPU time of the thread that runs the event loop, not
-        # real time: other processes on a loaded machine stretch real time, never this.
-        # time.sleep burns no CPU, but blocking-call detection names it; a hang that
-        # burns nothing is left to pytest-timeout.
+        # The budget counts CPU time, not real time: other processes on a loaded machine
+        # stretch real time, never this. time.sleep burns no CPU, but blocking-call
+        # detection names it; a hang that burns nothing is left to pytest-timeout.
         cpu = time.thread_time() - cpu_started
-        budget = rubric.budget * self.budget_scale
         if cpu > budget:
-            raise RubricFailure(
-                f"used {seconds(cpu)} of CPU time ({seconds(item.stash[_WALL])} of real "
-                f"time), over this item's budget of {seconds(budget)}: something keeps the "
-                "event loop busy (a busy-wait loop, heavy computation in a coroutine); "
-                "under simulated time a correct solution needs milliseconds"
-            )
+            raise RubricFailure(_over_budget(cpu, budget))
         return outcome
 
     @pytest.hookimpl(wrapper=True)
@@ -360,6 +358,51 @@ def _stable(text: str) -> str:
     return _ADDRESS.sub("", text)
 
 
+_perf_counter = time.perf_counter  # the real one, whatever virtual_clocks() does
+
+
+def _over_budget(cpu: float, budget: float) -> str:
+    return (
+        f"used {seconds(cpu)} of CPU time, over this item's budget of {seconds(budget)}: "
+        "something keeps the event loop busy (a busy-wait loop, heavy computation in a "
+        "coroutine); under simulated time a correct solution needs milliseconds"
+    )
+
+
+class CpuBudgetExceeded(BaseException):
+    """Raised into the code under test when the item has used up its CPU budget.
+
+    A BaseException, like pytest's own outcomes, so that the learner's ``except
+    Exception`` around a busy loop does not swallow it.
+    """
+
+
+@contextlib.contextmanager
+def _cpu_alarm(budget: float) -> Iterator[None]:
+    """Interrupt the item once the process has used ``budget`` seconds of CPU time.
+
+    A busy loop that never returns (``while time.monotonic() < deadline: pass`` under
+    virtual time, say) is stopped at the budget instead of at pytest-timeout's limit.
+    """
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise CpuBudgetExceeded(_over_budget(budget, budget))
+
+    previous = signal.signal(signal.SIGVTALRM, interrupt)
+    signal.setitimer(signal.ITIMER_VIRTUAL, budget)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
 _WALL = pytest.StashKey[float]()
 _WARNINGS = pytest.StashKey[list[str]]()
 
@@ -378,9 +421,6 @@ def _blocking_detection(files: list[str]) -> Iterator[None]:
     are imported only after detection is on, so ``from time import sleep`` picks up the
     guarded function too.
     """
-    if not files:
-        yield
-        return
     from blockbuster import BlockBuster
 
     scanned = []

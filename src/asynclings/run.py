@@ -39,6 +39,7 @@ def pytest_args(
         str(rootdir),
         "-p",
         "no:cacheprovider",
+        "--noconftest",
         "--asynclings-json",
         str(json_path),
     ]

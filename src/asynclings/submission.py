@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .harness.checks import describe
+from .harness.checks import RubricFailure, describe
 
 __all__ = ["IMPORT_TIMEOUT", "Learner", "SubmissionProblem", "load"]
 
@@ -27,9 +27,13 @@ IMPORT_TIMEOUT = 5.0
 """Real seconds a module may take to import (a plain module needs milliseconds)."""
 
 
-class SubmissionProblem(Exception):
+class SubmissionProblem(RubricFailure):
     """The submission cannot be graded as it stands: it is missing, does not import, or
-    lacks a name the contract requires. ``str()`` is the learner-facing message."""
+    lacks a name the contract requires. ``str()`` is the learner-facing message.
+
+    A :class:`~asynclings.harness.checks.RubricFailure`, so that it decides the item
+    wherever it surfaces, even inside a grader's own wrapper around the learner's call.
+    """
 
 
 @dataclass
@@ -102,13 +106,19 @@ def load(path: Path, *, timeout: float = IMPORT_TIMEOUT) -> ModuleType:
 def _load(path: Path, raw: bytes, digest: str, timeout: float) -> ModuleType:
     name = path.name
     try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise SubmissionProblem(
-            f"{name} is not valid UTF-8 text (byte {error.start}, line {line}): save it "
-            "as UTF-8 (a binary or Latin-1 file cannot be imported)"
-        ) from None
+        # As Python itself reads a module: UTF-8 unless a coding line says otherwise,
+        # a byte-order mark allowed.
+        source = importlib.util.decode_source(raw)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        try:
+            raw.decode("utf-8-sig")
+        except UnicodeDecodeError as bad:
+            line = raw[: bad.start].count(b"\n") + 1
+            raise SubmissionProblem(
+                f"{name} is not valid UTF-8 text (byte {bad.start}, line {line}): save it "
+                "as UTF-8 (or declare its encoding in a `# -*- coding: ... -*-` first line)"
+            ) from None
+        raise SubmissionProblem(f"{name} cannot be decoded: {error}") from None
     try:
         code = compile(source, str(path), "exec", dont_inherit=True)
     except SyntaxError as error:
@@ -152,6 +162,12 @@ def _load(path: Path, raw: bytes, digest: str, timeout: float) -> ModuleType:
             )
         if isinstance(raised, RuntimeError) and "asyncio.run() cannot be called" in str(raised):
             detail = "it calls asyncio.run() at import time"
+        elif isinstance(raised, ModuleNotFoundError) and raised.name not in sys.stdlib_module_names:
+            detail = (
+                f"ModuleNotFoundError: it imports `{raised.name}`, which is not part of the "
+                "submission: only the exercise modules themselves are graded, so each must "
+                "stand alone (paste the helper into this module)"
+            )
         else:
             detail = f"{type(raised).__name__}: {raised}"
         raise SubmissionProblem(

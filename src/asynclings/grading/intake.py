@@ -5,6 +5,9 @@ learner's id. :func:`discover` lists them; :func:`collect` copies the exercise m
 one entry (found by file name at any depth) into a private folder, and says what it
 left out and why. Nothing here executes submitted code.
 
+When a module appears more than once, the copy graded is not the unchanged stub if
+another copy exists, then the shallowest, then the first by path; the notes say so.
+
 Safety rules for zips: no absolute paths, no ``..``, no symlinks, no more than
 :data:`MAX_ENTRIES` entries, no module over :data:`MAX_MODULE_BYTES`; sizes are checked
 while reading (a zip's declared sizes can lie). Folders are walked without following
@@ -98,16 +101,31 @@ def _modules() -> set[str]:
     return {exercise.module for exercise in exercises()}
 
 
-def _keep(
-    intake: Intake, module: str, data: bytes, where: str, depth: int, depths: dict[str, int]
-) -> None:
-    if module in intake.modules:
-        if depth >= depths[module]:
-            intake.notes.append(f"{where}: another {module}.py nearer the top was graded instead")
-            return
-        intake.notes.append(f"{module}.py appears more than once; the one at {where} was graded")
-    intake.modules[module] = data
-    depths[module] = depth
+@dataclass
+class _Candidate:
+    module: str
+    where: str
+    depth: int
+    data: bytes
+
+
+def _choose(intake: Intake, candidates: list[_Candidate]) -> None:
+    """Keep one file per module: not the unchanged stub if another copy exists, then
+    the shallowest, then the first by path; say which was graded when there was a choice."""
+    stubs = {exercise.module: exercise.stub.read_bytes() for exercise in exercises()}
+    by_module: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        by_module.setdefault(candidate.module, []).append(candidate)
+    for module, copies in sorted(by_module.items()):
+        copies.sort(key=lambda c: (c.data == stubs.get(module), c.depth, c.where))
+        chosen = copies[0]
+        intake.modules[module] = chosen.data
+        if len(copies) > 1:
+            others = ", ".join(c.where for c in copies[1:])
+            intake.notes.append(
+                f"{module}.py appears {len(copies)} times; graded {chosen.where} "
+                f"(ignored: {others})"
+            )
 
 
 def collect(entry: Entry) -> Intake:
@@ -119,7 +137,7 @@ def collect(entry: Entry) -> Intake:
 
 def _from_folder(root: Path) -> Intake:
     intake = Intake()
-    depths: dict[str, int] = {}
+    candidates: list[_Candidate] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         depth = len(Path(folder).relative_to(root).parts)
@@ -136,7 +154,8 @@ def _from_folder(root: Path) -> Intake:
             if info.st_size > MAX_MODULE_BYTES:
                 intake.notes.append(f"{where}: {info.st_size:,} bytes, over the limit, ignored")
                 continue
-            _keep(intake, module, path.read_bytes(), where, depth, depths)
+            candidates.append(_Candidate(module, where, depth, path.read_bytes()))
+    _choose(intake, candidates)
     return intake
 
 
@@ -150,7 +169,7 @@ def _unsafe(name: str) -> str | None:
 
 def _from_zip(path: Path) -> Intake:
     intake = Intake()
-    depths: dict[str, int] = {}
+    candidates: list[_Candidate] = []
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
@@ -188,5 +207,6 @@ def _from_zip(path: Path) -> Intake:
                 intake.notes.append(f"{name}: over {MAX_MODULE_BYTES:,} bytes, ignored")
                 continue
             depth = len(PurePosixPath(name).parts) - 1
-            _keep(intake, module, data, name, depth, depths)
+            candidates.append(_Candidate(module, name, depth, data))
+    _choose(intake, candidates)
     return intake

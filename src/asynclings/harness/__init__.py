@@ -9,7 +9,14 @@
 
 from .checks import RubricFailure, close, describe, expect, expect_same, fail, same, seconds
 from .fakes import FakeFetch, FakeStore, FetchCall, FetchError, Reply, StoreError, StoreOp, jitter
-from .loop import Deadlock, SimulatedTimeExceeded, TaskWait, VirtualLoop, task_waits
+from .loop import (
+    Deadlock,
+    SimulatedTimeExceeded,
+    TaskWait,
+    VirtualLoop,
+    task_waits,
+    virtual_clocks,
+)
 from .timeline import Span, side_by_side, spans, store_trace, timeline
 from .world import Run, World
 
@@ -42,4 +49,5 @@ __all__ = [
     "store_trace",
     "task_waits",
     "timeline",
+    "virtual_clocks",
 ]

@@ -21,6 +21,9 @@ Contract (after trio's ``MockClock(autojump_threshold=0)``):
 * Errors the loop would log ("Task exception was never retrieved", an exception in a
   callback) are kept in :attr:`VirtualLoop.unhandled` instead: formatting them can run
   at any later garbage collection, even inside pytest's own parser.
+* :func:`virtual_clocks` makes ``time.monotonic()``, ``time.perf_counter()`` and
+  ``time.time()`` follow the virtual clock inside a running VirtualLoop, so code that
+  measures a deadline with them sees the same time as ``loop.time()``.
 * :meth:`VirtualLoop.idle` resolves once the loop has run out of ready callbacks at the
   current instant, before the clock moves: "the loop has gone idle".
 
@@ -31,10 +34,12 @@ unchanged); pair every time bound with a blocking check and a wall-clock budget.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import linecache
 import selectors
 import sysconfig
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +50,7 @@ __all__ = [
     "TaskWait",
     "VirtualLoop",
     "task_waits",
+    "virtual_clocks",
 ]
 
 _STDLIB = sysconfig.get_paths()["stdlib"]
@@ -195,6 +201,9 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         self._thread_work = 0
         self._idle_waiters: list[asyncio.Future[None]] = []
         self._deadlock_waiters: list[asyncio.Future[Deadlock]] = []
+        self.real_epoch = {name: clock() for name, clock in _REAL_CLOCKS.items()}
+        """What each of the ``time`` module's clocks read when the loop was made: the
+        base that :func:`virtual_clocks` adds the virtual time to."""
         self.unhandled: list[dict[str, Any]] = []
         """Contexts of the errors the loop would have logged, in order."""
         super().__init__(selector)
@@ -255,3 +264,66 @@ class VirtualLoop(asyncio.SelectorEventLoop):
             await super().shutdown_default_executor(*args, **kwargs)
         finally:
             self._thread_work -= 1
+
+
+_REAL_CLOCKS: dict[str, Callable[[], float]] = {
+    "monotonic": time.monotonic,
+    "perf_counter": time.perf_counter,
+    "time": time.time,
+}
+_REAL_NS_CLOCKS: dict[str, Callable[[], int]] = {
+    "monotonic_ns": time.monotonic_ns,
+    "perf_counter_ns": time.perf_counter_ns,
+    "time_ns": time.time_ns,
+}
+
+
+def _virtual_clock(name: str) -> Callable[[], float]:
+    real = _REAL_CLOCKS[name]
+
+    def clock() -> float:
+        loop = asyncio._get_running_loop()
+        if isinstance(loop, VirtualLoop):
+            return loop.real_epoch[name] + loop.time()
+        return real()
+
+    clock.__name__ = name
+    return clock
+
+
+def _virtual_ns_clock(name: str) -> Callable[[], int]:
+    real = _REAL_NS_CLOCKS[name]
+    base = name.removesuffix("_ns")
+
+    def clock() -> int:
+        loop = asyncio._get_running_loop()
+        if isinstance(loop, VirtualLoop):
+            return round((loop.real_epoch[base] + loop.time()) * 1e9)
+        return real()
+
+    clock.__name__ = name
+    return clock
+
+
+@contextlib.contextmanager
+def virtual_clocks() -> Iterator[None]:
+    """While active, the ``time`` module's clocks read virtual time inside a running
+    :class:`VirtualLoop` (and real time everywhere else).
+
+    A deadline computed as ``time.monotonic() + timeout`` is as valid as one computed
+    with ``loop.time()``; under virtual time the two must agree. Modules that bound a
+    clock before this was activated (``from time import monotonic``) keep the real one,
+    so activate it before the code under test is imported.
+    """
+    replacements: dict[str, Callable[[], Any]] = {
+        **{name: _virtual_clock(name) for name in _REAL_CLOCKS},
+        **{name: _virtual_ns_clock(name) for name in _REAL_NS_CLOCKS},
+    }
+    originals = {name: getattr(time, name) for name in replacements}
+    for name, clock in replacements.items():
+        setattr(time, name, clock)
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(time, name, original)

@@ -1,5 +1,6 @@
 """main creates a new event loop per call and never closes it: a resource leak, but each
-call still runs run_two on a fresh loop, which is all the contract asks."""
+call still runs run_two on a fresh loop, which is all the contract asks. run_two waits with
+asyncio.wait and cancels both tasks itself if it is cancelled."""
 import asyncio
 
 
@@ -16,7 +17,14 @@ async def run_two(log, delay1=1.0, delay2=2.0):
 
     first = asyncio.ensure_future(task(1, delay1))
     second = asyncio.ensure_future(task(2, delay2))
-    await asyncio.wait([first, second], return_when=asyncio.ALL_COMPLETED)
+    try:
+        await asyncio.wait([first, second], return_when=asyncio.ALL_COMPLETED)
+    except asyncio.CancelledError:
+        # asyncio.wait never cancels what it waits for: stop both, then propagate.
+        first.cancel()
+        second.cancel()
+        await asyncio.wait([first, second])
+        raise
 
 
 def main(delay1=1.0, delay2=2.0):

@@ -1,5 +1,6 @@
-"""run_two with asyncio.wait on a list of tasks; main runs an inner coroutine that builds
-the log and returns it through asyncio.run; greet_after sleeps in an asyncio.timeout."""
+"""run_two with asyncio.wait on a list of tasks, cancelled and awaited in `finally:`; main
+runs an inner coroutine that builds the log and returns it through asyncio.run;
+greet_after sleeps in an asyncio.timeout."""
 import asyncio
 import contextlib
 
@@ -18,7 +19,12 @@ async def run_two(log: list[str], delay1: float = 1.0, delay2: float = 2.0) -> N
         log.append(label + " completed")
 
     tasks = [asyncio.create_task(one("Task 1", delay1)), asyncio.create_task(one("Task 2", delay2))]
-    done, pending = await asyncio.wait(tasks)
+    try:
+        done, _ = await asyncio.wait(tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     for task in done:
         task.result()
 

@@ -1,7 +1,8 @@
-"""main as the classic tutorial wrote it: asyncio.get_event_loop().run_until_complete(...).
-Works in a fresh script's main thread, but raises "There is no current event loop" in a
-new thread and once asyncio.run (or anything else) has closed this thread's loop."""
-# loses: test_main_starts_a_fresh_event_loop_each_call
+"""The classic tutorial as written. main: asyncio.get_event_loop().run_until_complete(...)
+works in a fresh script's main thread, but raises "There is no current event loop" in a
+new thread and once asyncio.run (or anything else) has closed this thread's loop. run_two:
+`await task1; await task2` with no clean-up, so cancelling run_two leaves task 2 running."""
+# loses: test_run_two_cancellation_propagates test_main_starts_a_fresh_event_loop_each_call
 import asyncio
 
 

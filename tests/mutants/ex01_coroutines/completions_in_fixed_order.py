@@ -1,6 +1,7 @@
 """Starts both waits as tasks, then logs the completions itself after awaiting task 1 and
-then task 2: right while task 1 is the faster one, wrong when task 2 finishes first."""
-# loses: test_run_two_task_2_may_finish_first
+then task 2: right while task 1 is the faster one, wrong when task 2 finishes first. And
+cancelling run_two cancels only the wait it is awaiting: the second sleep task runs on."""
+# loses: test_run_two_task_2_may_finish_first test_run_two_cancellation_propagates
 import asyncio
 
 

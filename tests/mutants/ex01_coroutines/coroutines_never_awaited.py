@@ -1,6 +1,7 @@
 """Calls the task coroutine functions like plain functions: the coroutines are created
-but never awaited, so neither task ever runs."""
-# loses: test_run_two_appends_to_the_given_log test_run_two_runs_both_tasks_concurrently test_run_two_task_2_may_finish_first test_main_returns_the_log test_main_runs_concurrently_in_real_time test_main_starts_a_fresh_event_loop_each_call
+but never awaited, so neither task ever runs and run_two returns at once (too early to
+be cancelled while its tasks run)."""
+# loses: test_run_two_appends_to_the_given_log test_run_two_runs_both_tasks_concurrently test_run_two_task_2_may_finish_first test_run_two_cancellation_propagates test_main_returns_the_log test_main_runs_concurrently_in_real_time test_main_starts_a_fresh_event_loop_each_call
 import asyncio
 
 

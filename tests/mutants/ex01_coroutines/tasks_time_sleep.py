@@ -1,5 +1,6 @@
-"""The tasks wait with time.sleep instead of asyncio.sleep: each blocks the loop."""
-# loses: test_run_two_appends_to_the_given_log test_run_two_runs_both_tasks_concurrently test_run_two_task_2_may_finish_first test_main_returns_the_log test_main_runs_concurrently_in_real_time test_main_starts_a_fresh_event_loop_each_call
+"""The tasks wait with time.sleep instead of asyncio.sleep: each blocks the loop (every
+run_two item, the cancellation one included, stops on the blocking call)."""
+# loses: test_run_two_appends_to_the_given_log test_run_two_runs_both_tasks_concurrently test_run_two_task_2_may_finish_first test_run_two_cancellation_propagates test_main_returns_the_log test_main_runs_concurrently_in_real_time test_main_starts_a_fresh_event_loop_each_call
 import asyncio
 import time
 

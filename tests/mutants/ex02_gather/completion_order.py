@@ -1,5 +1,6 @@
-"""Collects results with as_completed: they come back in finishing order."""
-# loses: test_results_in_url_order
+"""Collects results with as_completed: they come back in finishing order, and cancelling
+fetch_all leaves every fetch running (as_completed never cancels the tasks it made)."""
+# loses: test_results_in_url_order test_cancellation_propagates
 import asyncio
 
 

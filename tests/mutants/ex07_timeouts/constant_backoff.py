@@ -1,5 +1,5 @@
 """Waits `backoff` between attempts every time: the wait never doubles."""
-# loses: test_retry_schedule test_each_attempt_limited_by_timeout test_defaults_and_attempts_check
+# loses: test_retry_schedule test_each_attempt_limited_by_timeout
 import asyncio
 
 

@@ -1,5 +1,5 @@
 """Retries call fetch directly: the attempts are not limited by `timeout`."""
-# loses: test_each_attempt_limited_by_timeout test_last_error_raised_at_once test_defaults_and_attempts_check
+# loses: test_each_attempt_limited_by_timeout test_last_error_raised_at_once
 import asyncio
 
 

@@ -1,5 +1,5 @@
 """One try plus `attempts` retries: range(attempts + 1) makes one call too many."""
-# loses: test_retry_schedule test_defaults_and_attempts_check
+# loses: test_retry_schedule
 import asyncio
 
 

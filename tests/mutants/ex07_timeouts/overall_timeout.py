@@ -1,5 +1,5 @@
 """One timeout around the whole retry loop instead of one per attempt."""
-# loses: test_each_attempt_limited_by_timeout test_last_error_raised_at_once test_defaults_and_attempts_check
+# loses: test_each_attempt_limited_by_timeout test_last_error_raised_at_once
 import asyncio
 
 

@@ -1,5 +1,5 @@
 """Wraps the fetch in asyncio.shield inside wait_for: the timeout never cancels it."""
-# loses: test_timeout_cancels_fetch_first test_each_attempt_limited_by_timeout test_defaults_and_attempts_check test_cancellation_propagates
+# loses: test_timeout_cancels_fetch_first test_each_attempt_limited_by_timeout test_cancellation_propagates
 import asyncio
 
 

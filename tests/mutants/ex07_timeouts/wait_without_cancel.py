@@ -1,5 +1,5 @@
 """asyncio.wait(timeout=...) then raise TimeoutError: the slow fetch is never cancelled."""
-# loses: test_timeout_cancels_fetch_first test_each_attempt_limited_by_timeout test_defaults_and_attempts_check test_cancellation_propagates
+# loses: test_timeout_cancels_fetch_first test_each_attempt_limited_by_timeout test_cancellation_propagates
 import asyncio
 
 
