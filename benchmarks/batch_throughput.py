@@ -163,6 +163,7 @@ def throughput(count: int, jobs: int) -> dict[str, float]:
         "cpu_server": (server_after - server_before) / count,
         "cpu_parent": own / count,
         "needs_review": sum(1 for r in run.results if r.needs_review),
+        "mean_points": statistics.mean(r.points for r in run.results),
         "by_module": by_module,
     }
 
@@ -322,7 +323,7 @@ def main() -> None:
             f"  per submission: median {batch['median']:.2f} s, p90 {batch['p90']:.2f} s, "
             f"max {batch['max']:.2f} s ({batch['slowest']}); "
             f"{batch['inside_items_share']:.0%} of it inside rubric items; "
-            f"{batch['needs_review']} flagged for review"
+            f"{batch['needs_review']} flagged for review; mean score {batch['mean_points']:.2f}"
         )
         cpu = batch["cpu_child"] + batch["cpu_server"] + batch["cpu_parent"]
         cores = os.cpu_count() or 1

@@ -88,7 +88,7 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Submissions graded at once (default: the number of cores).",
+    help="Submissions graded at once (default: twice the number of cores).",
 )
 @click.option(
     "--timeout",

@@ -379,27 +379,48 @@ class CpuBudgetExceeded(BaseException):
 
 @contextlib.contextmanager
 def _cpu_alarm(budget: float) -> Iterator[None]:
-    """Interrupt the item once the process has used ``budget`` seconds of CPU time.
+    """Interrupt the item once this thread (the one that runs the event loop) has used
+    ``budget`` seconds of CPU time.
 
     A busy loop that never returns (``while time.monotonic() < deadline: pass`` under
     virtual time, say) is stopped at the budget instead of at pytest-timeout's limit.
+    A watcher thread reads this thread's own CPU clock, so neither other processes nor
+    other threads (an abandoned import that spins, say) count against the item.
     """
     if (
-        not hasattr(signal, "setitimer")
+        not hasattr(time, "pthread_getcpuclockid")
         or threading.current_thread() is not threading.main_thread()
     ):
         yield
         return
+    clock = time.pthread_getcpuclockid(threading.get_ident())
+    started = time.clock_gettime(clock)
+    target = threading.get_ident()
+    done = threading.Event()
+    armed = [True]
 
     def interrupt(signum: int, frame: object) -> None:
-        raise CpuBudgetExceeded(_over_budget(budget, budget))
+        if armed[0]:
+            armed[0] = False
+            raise CpuBudgetExceeded(_over_budget(budget, budget))
+
+    def watch() -> None:
+        while not done.wait(0.02):
+            if time.clock_gettime(clock) - started > budget:
+                signal.pthread_kill(target, signal.SIGVTALRM)
+                return
 
     previous = signal.signal(signal.SIGVTALRM, interrupt)
-    signal.setitimer(signal.ITIMER_VIRTUAL, budget)
+    watcher = threading.Thread(target=watch, name="asynclings cpu budget", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        done.set()
+        watcher.join()
+        armed[0] = False
+        # A signal sent just before the watcher stopped finds a disarmed handler.
+        signal.signal(signal.SIGVTALRM, signal.SIG_IGN)
         signal.signal(signal.SIGVTALRM, previous)
 
 

@@ -96,6 +96,16 @@ def load(path: Path, *, timeout: float = IMPORT_TIMEOUT) -> ModuleType:
             _cache[key] = _Loaded(_load(path, raw, digest, timeout), None)
         except SubmissionProblem as problem:
             _cache[key] = _Loaded(None, problem)
+        except BaseException:  # interrupted while importing: never import it again
+            _cache[key] = _Loaded(
+                None,
+                SubmissionProblem(
+                    f"importing {path.name} was interrupted before it finished: does it run "
+                    "something at import time (an endless loop, a blocking call)? Put such "
+                    'code under `if __name__ == "__main__":`'
+                ),
+            )
+            raise
     loaded = _cache[key]
     if loaded.problem is not None:
         raise SubmissionProblem(str(loaded.problem))
@@ -144,8 +154,13 @@ def _load(path: Path, raw: bytes, digest: str, timeout: float) -> ModuleType:
 
     thread = threading.Thread(target=execute, name=f"import {name}", daemon=True)
     thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
+    try:
+        thread.join(timeout)
+    finally:
+        # However the wait ends (even interrupted), a thread still importing is
+        # abandoned, and the verdict is remembered: never start a second one.
+        abandoned = thread.is_alive()
+    if abandoned:
         raise SubmissionProblem(
             f"importing {name} did not finish within {timeout:g} s: does it run something "
             "at import time (an endless loop, input(), a blocking call)? Put such code "
@@ -185,6 +200,7 @@ class Learner:
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._module: ModuleType | None = None
 
     @property
     def path(self) -> Path:
@@ -192,7 +208,9 @@ class Learner:
 
     @property
     def module(self) -> ModuleType:
-        return load(self._path)
+        if self._module is None:
+            self._module = load(self._path)
+        return self._module
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
