@@ -279,31 +279,19 @@ class Grading:
             note = never_awaited_note(item.stash.get(_WARNINGS, []))
             if note:
                 message = f"{message}\n{note}"
-            self.items[item.nodeid] = ItemResult(
-                name=rubric.name,
-                title=rubric.title,
-                max_points=rubric.points,
-                status="failed",
-                message=message,
-                details=details,
-                wall_seconds=item.stash.get(_WALL, 0.0),
+            self.items[item.nodeid] = ItemResult.of(
+                rubric, "failed", message, details, item.stash.get(_WALL, 0.0)
             )
             report.longrepr = "\n".join(filter(None, [message, details]))
         elif report.when == "call" and report.passed:
-            self.items[item.nodeid] = ItemResult(
-                name=rubric.name,
-                title=rubric.title,
-                max_points=rubric.points,
-                status="passed",
-                wall_seconds=item.stash.get(_WALL, 0.0),
+            self.items[item.nodeid] = ItemResult.of(
+                rubric, "passed", wall_seconds=item.stash.get(_WALL, 0.0)
             )
         elif report.skipped and previous is None:
-            self.items[item.nodeid] = ItemResult(
-                name=rubric.name,
-                title=rubric.title,
-                max_points=rubric.points,
-                status="failed",
-                message="the item did not run to a verdict (skipped), so it scores nothing",
+            self.items[item.nodeid] = ItemResult.of(
+                rubric,
+                "failed",
+                "the item did not run to a verdict (skipped), so it scores nothing",
             )
         return report
 

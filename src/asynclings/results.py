@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .rubric import RubricItem
 
 __all__ = ["ExerciseResult", "ItemResult", "Results", "SubmissionResult"]
 
@@ -33,6 +36,18 @@ class ItemResult:
     @property
     def points(self) -> float:
         return self.max_points if self.status == "passed" else 0.0
+
+    @classmethod
+    def of(
+        cls,
+        rubric: RubricItem,
+        status: ItemStatus,
+        message: str = "",
+        details: str = "",
+        wall_seconds: float = 0.0,
+    ) -> ItemResult:
+        """The verdict on ``rubric``: name, title and points come from the rubric."""
+        return cls(rubric.name, rubric.title, rubric.points, status, message, details, wall_seconds)
 
 
 @dataclass

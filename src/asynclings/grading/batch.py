@@ -80,17 +80,7 @@ def kit_fingerprint() -> str:
 
 def _uniform(exercise: Exercise, status: Any, message: str, details: str = "") -> ExerciseResult:
     """Every item of ``exercise`` failed for one reason."""
-    items = [
-        ItemResult(
-            name=r.name,
-            title=r.title,
-            max_points=r.points,
-            status="failed",
-            message=message,
-            details=details,
-        )
-        for r in rubric_of(exercise)
-    ]
+    items = [ItemResult.of(r, "failed", message, details) for r in rubric_of(exercise)]
     return ExerciseResult(
         module=exercise.module,
         title=exercise.title,
@@ -109,25 +99,16 @@ def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseR
     for rubric_item in rubric_of(exercise):
         got = by_name.get(rubric_item.name)
         if got is None or got.status not in ("passed", "failed"):
-            items.append(
-                ItemResult(
-                    name=rubric_item.name,
-                    title=rubric_item.title,
-                    max_points=rubric_item.points,
-                    status="failed",
-                    message="this item reported no verdict, so it scores nothing",
-                )
-            )
+            message = "this item reported no verdict, so it scores nothing"
+            items.append(ItemResult.of(rubric_item, "failed", message))
             continue
         items.append(
-            ItemResult(
-                name=rubric_item.name,
-                title=rubric_item.title,
-                max_points=rubric_item.points,
-                status=got.status,
-                message=str(got.message)[:4000],
-                details=str(got.details)[:8000],
-                wall_seconds=float(got.wall_seconds),
+            ItemResult.of(
+                rubric_item,
+                got.status,
+                str(got.message)[:4000],
+                str(got.details)[:8000],
+                float(got.wall_seconds),
             )
         )
     return ExerciseResult(
