@@ -334,8 +334,15 @@ class Grading:
         grading_only = bool(session.items) and all(
             _rubric_item(item) is not None for item in session.items
         )
-        if grading_only and getattr(self.config.option, "tbstyle", None) == "auto":
+        if not grading_only:
+            return
+        if getattr(self.config.option, "tbstyle", None) == "auto":
             self.config.option.tbstyle = "no"
+        # The score table closes the run: no list of failed node ids after it, unless
+        # the user asked for one with -r.
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and self.config.option.reportchars == _DEFAULT_REPORTCHARS:
+            reporter.reportchars = ""
 
 
 _ADDRESS = re.compile(r" (?:object )?at 0x[0-9a-fA-F]+")
@@ -346,6 +353,7 @@ def _stable(text: str) -> str:
     return _ADDRESS.sub("", text)
 
 
+_DEFAULT_REPORTCHARS = "fE"
 _perf_counter = time.perf_counter  # the real one, whatever virtual_clocks() does
 
 
