@@ -9,8 +9,6 @@ finish rather than cancelled.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,7 +17,6 @@ from asynclings.harness import (
     FetchCall,
     Reply,
     Span,
-    describe,
     expect,
     expect_same,
     fail,
@@ -27,8 +24,14 @@ from asynclings.harness import (
     side_by_side,
     spans,
 )
-from asynclings.harness.probes import expect_each_url_once, expect_finished_at
-from asynclings.harness.world import verdict_errors
+from asynclings.harness.probes import (
+    cancel_during,
+    expect_cancellation_propagated,
+    expect_each_url_once,
+    expect_fetches_cancelled,
+    expect_finished_at,
+    expect_still_running_when_cancelled,
+)
 from asynclings.rubric import item
 
 # Finishing order (b, c, a) differs from input order (a, b, c) on purpose.
@@ -165,76 +168,26 @@ async def _expect_cancellation_propagates(
     """Cancel a call of ``function(urls, fetch)`` at t=CANCEL_AT: CancelledError comes out
     of it, the fetches running then were cancelled (not left to finish), and none is still
     running once the loop has gone idle at the instant the call finished."""
-    name = getattr(function, "__name__", describe(function))
-
-    async def call() -> Any:
-        awaitable = function(list(urls), fetch)
-        if not inspect.isawaitable(awaitable):
-            fail(
-                f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
-                f"declare it with `async def {name}(...)` so callers can await it"
-            )
-        return await awaitable
-
     started = world.now
-    task = asyncio.create_task(call(), name=f"grader: {name}")
-    await asyncio.sleep(CANCEL_AT)
-    if task.done():
-        expect(
-            not task.cancelled(),
-            f"{name} raised CancelledError at t={seconds(world.now - started)} although "
-            "nobody had cancelled it yet",
-        )
-        value = task.result()  # an exception here is the verdict
-        fail(
-            f"{name} returned {describe(value)} at t={seconds(CANCEL_AT)}, before the fetches "
-            "it was given had finished; it must wait for them"
-        )
-    running_at_cancel = fetch.running()
-    task.cancel()
-    try:
-        value = await task
-    except asyncio.CancelledError:
-        pass
-    except verdict_errors:
-        raise
-    except Exception as error:
-        fail(
-            f"{name} was cancelled at t={seconds(CANCEL_AT)} and raised "
-            f"{type(error).__name__}: {error} instead of letting CancelledError propagate: "
-            "never turn CancelledError into another error (it is a BaseException: avoid bare "
-            "`except:`, `except BaseException` and `except asyncio.CancelledError`), and "
-            "re-raise it as it is if you must clean up",
-            details=_cancel_picture(fetch, started),
-        )
-    else:
-        fail(
-            f"{name} was cancelled at t={seconds(CANCEL_AT)} but returned {describe(value)} "
-            f"at t={seconds(world.now - started)}: it swallowed the cancellation. "
-            "CancelledError is a BaseException: catch `Exception` for failed fetches, never "
-            "bare `except:`, `except BaseException` or `except asyncio.CancelledError`, and "
-            "never carry on after CancelledError",
-            details=_cancel_picture(fetch, started),
-        )
-    ended = world.now
-    await world.idle()
-    running = fetch.running()
-    expect(
-        not running,
-        f"{name} was cancelled at t={seconds(CANCEL_AT)}; the cancellation propagated, but "
-        f"the fetches of {_urls(running)} it started were still running afterwards: the "
-        "cancellation reaches only what the call was awaiting at that moment, never the "
+    run = await cancel_during(world, function, list(urls), fetch, at=CANCEL_AT)
+    expect_still_running_when_cancelled(
+        run, "before the fetches it was given had finished; it must wait for them"
+    )
+    expect_cancellation_propagated(run, details=_cancel_picture(fetch, started))
+    expect_fetches_cancelled(
+        run,
+        "the cancellation reaches only what the call was awaiting at that moment, never the "
         "other tasks it started (asyncio.as_completed and asyncio.wait do not cancel theirs "
         "either). asyncio.gather and a TaskGroup cancel their children for you; with tasks "
         "you created yourself, wrap the waiting in try/finally and in `finally:` cancel "
         "every task and await them (asyncio.gather(*tasks, return_exceptions=True))",
         details=_cancel_picture(fetch, started),
     )
-    finished = [call for call in running_at_cancel if call.outcome != "cancelled"]
+    finished = [call for call in run.running_at_cancel if call.outcome != "cancelled"]
     expect(
         not finished,
-        f"{name} was cancelled at t={seconds(CANCEL_AT)} but let the fetches of "
-        f"{_urls(finished)} run to their end, finishing only at t={seconds(ended - started)}: "
+        f"{run.name} was cancelled at t={seconds(CANCEL_AT)} but let the fetches of "
+        f"{_urls(finished)} run to their end, finishing only at t={seconds(run.ended)}: "
         "cancelling it must cancel the work it started, not wait for it. Cancel the tasks "
         "(task.cancel()) before awaiting them in `finally:`, or use asyncio.gather or a "
         "TaskGroup, which cancel their children",

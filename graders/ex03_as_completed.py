@@ -10,7 +10,6 @@ cancellation.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from typing import Any
@@ -31,7 +30,14 @@ from asynclings.harness import (
     side_by_side,
     spans,
 )
-from asynclings.harness.probes import expect_each_url_once, expect_finished_at
+from asynclings.harness.probes import (
+    cancel_during,
+    expect_cancellation_propagated,
+    expect_each_url_once,
+    expect_fetches_cancelled,
+    expect_finished_at,
+    expect_still_running_when_cancelled,
+)
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
@@ -86,31 +92,6 @@ def _is_a_success(value: object, fetch: FakeFetch) -> bool:
     )
 
 
-async def _watched_call(
-    world: World, function: Callable[..., Any], fetch: FakeFetch, *args: Any
-) -> tuple[Run, list[str]]:
-    """Call ``function(*args)`` through ``world.call``; also return the urls whose fetch
-    was still running at the very instant the call returned or raised."""
-    name = getattr(function, "__name__", describe(function))
-    running_at_return: list[str] = []
-
-    async def watched(*call_args: Any) -> Any:
-        awaitable = function(*call_args)
-        if not inspect.isawaitable(awaitable):
-            fail(
-                f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
-                f"declare it with `async def {name}(...)` so callers can await it"
-            )
-        try:
-            return await awaitable
-        finally:
-            running_at_return.extend(call.url for call in fetch.running())
-
-    watched.__name__ = name
-    run = await world.call(watched, *args)
-    return run, running_at_return
-
-
 async def _open_stream(learner: Any, urls: Sequence[str], fetch: FakeFetch) -> AsyncIterator[Any]:
     """Call ``learner.stream(urls, fetch)`` and check it gave an async iterator."""
     made = learner.stream(urls, fetch)
@@ -153,55 +134,15 @@ async def _cancel_midway(
 ) -> None:
     """Start ``function(fetch.urls, fetch)`` in a task, cancel it ``at`` seconds later,
     and check the cancellation propagated and left no fetch running."""
-    name = getattr(function, "__name__", describe(function))
-
-    async def call() -> Any:
-        awaitable = function(fetch.urls, fetch)
-        if not inspect.isawaitable(awaitable):
-            fail(
-                f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
-                f"declare it with `async def {name}(...)`"
-            )
-        return await awaitable
-
     started = world.now
-    task = asyncio.create_task(call(), name=f"grader: {name}")
-    await asyncio.sleep(at)
-    if task.done():
-        value = task.result()  # an exception here is the verdict
-        fail(
-            f"{name} returned {describe(value)} at t={seconds(world.now - started)}, before the "
-            "fetches it was given had finished"
-        )
-    task.cancel()
-    try:
-        value = await task
-    except asyncio.CancelledError:
-        pass
-    except verdict_errors:
-        raise
-    except Exception as error:
-        fail(
-            f"{name} was cancelled at t={seconds(at)} and raised {type(error).__name__}: "
-            f"{describe(error)} instead of letting CancelledError propagate: never catch "
-            "CancelledError (it is a BaseException: avoid bare `except:` and `except "
-            "BaseException`), and re-raise it if you must clean up"
-        )
-    else:
-        fail(
-            f"{name} was cancelled at t={seconds(at)} but returned {describe(value)} at "
-            f"t={seconds(world.now - started)}: it swallowed the cancellation. CancelledError is a "
-            "BaseException: catch `Exception` for failed fetches, never bare `except:` or "
-            "`except BaseException`, and never carry on after CancelledError"
-        )
-    await world.idle()
-    running = [call.url for call in fetch.running()]
-    expect(
-        not running,
-        f"{name} was cancelled at t={seconds(at)}; the cancellation propagated, but the "
-        f"fetches of {describe(running)} were still running afterwards. asyncio.as_completed "
-        "does not cancel its work when you stop waiting: keep the tasks, and in `finally:` "
-        "cancel them and await them (asyncio.gather(*tasks, return_exceptions=True))",
+    run = await cancel_during(world, function, fetch.urls, fetch, at=at)
+    expect_still_running_when_cancelled(run, "before the fetches it was given had finished")
+    expect_cancellation_propagated(run)
+    expect_fetches_cancelled(
+        run,
+        "asyncio.as_completed does not cancel its work when you stop waiting: keep the "
+        "tasks, and in `finally:` cancel them and await them (asyncio.gather(*tasks, "
+        "return_exceptions=True))",
         details=_picture(fetch, started, []),
     )
 
@@ -441,7 +382,7 @@ async def test_first_successful_returns_first_success(learner, world):
     """first_successful returns the first fetch to succeed, at that moment, skipping failures."""
     replies = {"a": 3.0, "b": Reply(1.0, fail=True), "c": 2.0, "d": Reply(0.5, fail=True)}
     fetch = world.fetch(replies)
-    run, _ = await _watched_call(world, learner.first_successful, fetch, list(replies), fetch)
+    run = await world.call(learner.first_successful, list(replies), fetch)
     if run.error is not None and any(run.error is call.error for call in fetch.calls):
         fail(
             f"first_successful raised {type(run.error).__name__}: {describe(run.error)}, "
@@ -487,15 +428,14 @@ async def test_first_successful_cancels_the_rest(learner, world):
     """first_successful cancels the rest, and they finish cancelling, before it returns."""
     replies = {"a": 2.0, "b": 1.0, "c": 5.0, "d": 3.0}
     fetch = world.fetch(replies)
-    run, running_at_return = await _watched_call(
-        world, learner.first_successful, fetch, list(replies), fetch
-    )
+    run = await world.call(learner.first_successful, list(replies), fetch)
     got = run.result  # an exception here is the verdict
     expect(
         _is_a_success(got, fetch),
         f"first_successful returned {describe(got)}, not the (url, result) tuple of a fetch "
         "that succeeded, so whether it cancels the rest cannot be judged",
     )
+    running_at_return = [call.url for call in run.running_at_return]
     if not running_at_return:
         return
     still_running = [call.url for call in fetch.running()]

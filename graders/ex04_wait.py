@@ -10,7 +10,6 @@ running then.
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -29,8 +28,13 @@ from asynclings.harness import (
     side_by_side,
     spans,
 )
-from asynclings.harness.probes import expect_each_url_once
-from asynclings.harness.world import verdict_errors
+from asynclings.harness.probes import (
+    cancel_during,
+    expect_cancellation_propagated,
+    expect_each_url_once,
+    expect_fetches_cancelled,
+    expect_still_running_when_cancelled,
+)
 from asynclings.rubric import item
 
 TIMEOUT = 2.0
@@ -54,40 +58,26 @@ CANCEL_AT = 0.5
 async def observe(
     world, function: Callable[..., Any], urls: list[str], fetch: FakeFetch, *args: Any
 ):
-    """``world.call(function, urls, fetch, *args)``, plus the fetch calls still running at
-    the very instant the call returned or raised, before any other task got a turn."""
-    name = getattr(function, "__name__", describe(function))
-    running_at_return: list[FetchCall] = []
-
-    async def call(*call_args: Any) -> Any:
-        awaitable = function(*call_args)
-        if not inspect.isawaitable(awaitable):
-            fail(
-                f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
-                f"declare it with `async def {name}(...)` so callers can await it"
-            )
-        try:
-            return await awaitable
-        except asyncio.CancelledError:
-            # Nobody cancelled the call: the learner's code raised it itself.
-            fail(
-                f"{name} raised CancelledError although nobody cancelled it: awaiting a "
-                "task you cancelled raises CancelledError; wait for cancelled tasks with "
-                "asyncio.gather(*tasks, return_exceptions=True) (or catch CancelledError "
-                "around each of them) before returning"
-            )
-        finally:
-            running_at_return.extend(fetch.running())
-
-    call.__name__ = name
-    run = await world.call(call, urls, fetch, *args)
+    """``world.call(function, urls, fetch, *args)``, explaining a CancelledError the call
+    raised by itself or an empty asyncio.wait()."""
+    try:
+        run = await world.call(function, urls, fetch, *args)
+    except asyncio.CancelledError:
+        # Nobody cancelled the call: the learner's code raised it itself.
+        name = getattr(function, "__name__", describe(function))
+        fail(
+            f"{name} raised CancelledError although nobody cancelled it: "
+            "awaiting a task you cancelled raises CancelledError; wait for cancelled tasks "
+            "with asyncio.gather(*tasks, return_exceptions=True) (or catch CancelledError "
+            "around each of them) before returning"
+        )
     if urls and isinstance(run.error, ValueError) and "is empty" in str(run.error):
         fail(
-            f"{name} raised ValueError: {run.error} asyncio.wait() refuses an empty "
+            f"{run.name} raised ValueError: {run.error} asyncio.wait() refuses an empty "
             "collection; do not call it when there is nothing left to wait for (e.g. no "
             "pending task once everything has finished)"
         )
-    return run, running_at_return
+    return run
 
 
 def _urls(calls: Iterable[FetchCall]) -> str:
@@ -131,7 +121,6 @@ def finished_first(fetch: FakeFetch) -> tuple[str, float]:
 
 def expect_cancelled_at_return(
     run: Run,
-    running_at_return: list[FetchCall],
     fetch: FakeFetch,
     must_cancel: Sequence[str],
     *,
@@ -140,6 +129,7 @@ def expect_cancelled_at_return(
 ) -> None:
     """No fetch was running the instant the call returned or raised, and each url in
     ``must_cancel`` was cancelled rather than left to finish."""
+    running_at_return = [c for c in run.running_at_return if any(c is d for d in fetch.calls)]
     verb = "raised" if run.error is not None else "returned"
     details = picture(run, fetch, expected, running_at_return=running_at_return)
     if running_at_return:
@@ -179,7 +169,7 @@ async def test_deadline_sorts_outcomes(learner, world):
     """fetch_before_deadline puts successes in done, failures in failed, the rest in timed_out."""
     fetch = world.fetch(MIXED)
     urls = list(MIXED)
-    run, _ = await observe(world, learner.fetch_before_deadline, urls, fetch, TIMEOUT)
+    run = await observe(world, learner.fetch_before_deadline, urls, fetch, TIMEOUT)
     got = run.result
     expect_each_url_once(run, fetch, urls)
     expect(
@@ -234,7 +224,7 @@ async def test_deadline_sorts_outcomes(learner, world):
 async def test_deadline_returns_at_the_deadline(learner, world):
     """fetch_before_deadline returns at the deadline, not later, when fetches are still running."""
     fetch = world.fetch(SLOW)
-    run, _ = await observe(world, learner.fetch_before_deadline, list(SLOW), fetch, TIMEOUT)
+    run = await observe(world, learner.fetch_before_deadline, list(SLOW), fetch, TIMEOUT)
     run.result  # an exception here is the verdict
     if close(run.duration, TIMEOUT):
         return
@@ -257,7 +247,7 @@ async def test_deadline_returns_at_the_deadline(learner, world):
 async def test_deadline_returns_early(learner, world):
     """fetch_before_deadline returns as soon as every fetch has finished, before the deadline."""
     fetch = world.fetch(QUICK)
-    run, _ = await observe(world, learner.fetch_before_deadline, list(QUICK), fetch, QUICK_TIMEOUT)
+    run = await observe(world, learner.fetch_before_deadline, list(QUICK), fetch, QUICK_TIMEOUT)
     run.result
     last = max(fetch.reply_for(url, 0).after for url in QUICK)
     if close(run.duration, last):
@@ -283,13 +273,10 @@ async def test_deadline_returns_early(learner, world):
 async def test_deadline_cancels_before_returning(learner, world):
     """The fetches still running at the deadline have finished cancelling when it returns."""
     fetch = world.fetch(SLOW)
-    run, running_at_return = await observe(
-        world, learner.fetch_before_deadline, list(SLOW), fetch, TIMEOUT
-    )
+    run = await observe(world, learner.fetch_before_deadline, list(SLOW), fetch, TIMEOUT)
     run.result
     expect_cancelled_at_return(
         run,
-        running_at_return,
         fetch,
         ["b", "c"],
         moment=f"at the deadline (t={seconds(TIMEOUT)})",
@@ -301,7 +288,7 @@ async def test_deadline_cancels_before_returning(learner, world):
 async def test_empty_urls(learner, world):
     """Empty urls: fetch_before_deadline returns an empty result at once, race raises ValueError."""
     fetch = world.fetch({})
-    run, _ = await observe(world, learner.fetch_before_deadline, [], fetch, QUICK_TIMEOUT)
+    run = await observe(world, learner.fetch_before_deadline, [], fetch, QUICK_TIMEOUT)
     if isinstance(run.error, ValueError) and "is empty" in str(run.error):
         fail(
             f"fetch_before_deadline([], ...) raised ValueError: {run.error} With no urls it "
@@ -326,7 +313,7 @@ async def test_empty_urls(learner, world):
         "it must return at once, not wait out the timeout",
     )
     fetch = world.fetch({})
-    run, _ = await observe(world, learner.race, [], fetch)
+    run = await observe(world, learner.race, [], fetch)
     if run.error is None:
         fail(f"race([], ...) returned {describe(run.value)}; it must raise ValueError")
     expect(
@@ -344,7 +331,7 @@ async def test_race_returns_first_to_finish(learner, world):
     """race returns (url, result) of the first fetch to finish, as soon as it finishes."""
     fetch = world.fetch(RACE)
     urls = list(RACE)
-    run, _ = await observe(world, learner.race, urls, fetch)
+    run = await observe(world, learner.race, urls, fetch)
     got = run.result
     expect_each_url_once(run, fetch, urls)
     winner, when = finished_first(fetch)
@@ -362,7 +349,7 @@ async def test_race_returns_first_to_finish(learner, world):
         details=picture(run, fetch, deadline_spans(fetch, when)),
     )
     fetch = world.fetch({"only": 0.5})
-    run, _ = await observe(world, learner.race, ["only"], fetch)
+    run = await observe(world, learner.race, ["only"], fetch)
     expect_same(
         run.result,
         ("only", fetch.results["only"]),
@@ -377,13 +364,12 @@ async def test_race_cancels_the_others(learner, world):
     for replies in (RACE, RACE_LOST):
         fetch = world.fetch(replies)
         urls = list(replies)
-        run, running_at_return = await observe(world, learner.race, urls, fetch)
+        run = await observe(world, learner.race, urls, fetch)
         winner, when = finished_first(fetch)
         if replies is RACE:
             run.result  # an exception here is the verdict
         expect_cancelled_at_return(
             run,
-            running_at_return,
             fetch,
             [url for url in urls if url != winner],
             moment=f"when fetch({winner!r}) finished first (t={seconds(when)})",
@@ -395,7 +381,7 @@ async def test_race_cancels_the_others(learner, world):
 async def test_race_reraises_the_winners_error(learner, world):
     """When the first fetch to finish raised, race raises that same exception object, then."""
     fetch = world.fetch(RACE_LOST)
-    run, _ = await observe(world, learner.race, list(RACE_LOST), fetch)
+    run = await observe(world, learner.race, list(RACE_LOST), fetch)
     winner, when = finished_first(fetch)
     error = fetch.calls_for(winner)[0].error
     if run.error is None:
@@ -431,51 +417,14 @@ async def expect_cancellation_propagates(
 ) -> None:
     """Cancel a call of ``function(urls, fetch, *args)`` at t=CANCEL_AT: CancelledError
     comes out of it, and no fetch it started still runs once the loop goes idle then."""
-    name = getattr(function, "__name__", describe(function))
-
-    async def call() -> Any:
-        return await function(urls, fetch, *args)
-
     started = world.now
-    task = asyncio.create_task(call())
-    await asyncio.sleep(CANCEL_AT)
-    if task.done():
-        expect(
-            not task.cancelled(),
-            f"{name} raised CancelledError at t={seconds(world.now)} although nobody "
-            "had cancelled it yet",
-        )
-        task.result()  # an error (or "not implemented yet") is the verdict
-        fail(
-            f"{name} returned {describe(task.result())} at t={seconds(CANCEL_AT)} before any "
-            "fetch finished; it must wait for the fetches"
-        )
-    task.cancel()
-    try:
-        value = await task
-    except asyncio.CancelledError:
-        pass
-    except verdict_errors:
-        raise
-    except Exception as error:
-        fail(
-            f"cancelling {name} made it raise {type(error).__name__}: {error}; the "
-            "CancelledError must propagate as it is"
-        )
-    else:
-        fail(
-            f"{name} was cancelled at t={seconds(CANCEL_AT)} but returned {describe(value)} "
-            f"at t={seconds(world.now)}: it swallowed the cancellation; never catch "
-            "CancelledError without re-raising it"
-        )
-    await world.idle()
-    still = fetch.running()
-    expect(
-        not still,
-        f"{name} was cancelled at t={seconds(CANCEL_AT)}, but the fetches of {_urls(still)} "
-        "it started kept running: asyncio.wait() does not cancel its tasks when the waiter "
-        "is cancelled; cancel them in a `finally:` (or `except CancelledError:` that "
-        "re-raises) around the wait",
+    run = await cancel_during(world, function, urls, fetch, *args, at=CANCEL_AT)
+    expect_still_running_when_cancelled(run, "before any fetch finished; it must wait for them")
+    expect_cancellation_propagated(run)
+    expect_fetches_cancelled(
+        run,
+        "asyncio.wait() does not cancel its tasks when the waiter is cancelled; cancel them "
+        "in a `finally:` (or `except CancelledError:` that re-raises) around the wait",
         details=side_by_side(
             [
                 Span(

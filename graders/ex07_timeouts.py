@@ -20,7 +20,6 @@ from pathlib import Path
 
 from asynclings.harness import (
     FakeFetch,
-    FetchCall,
     Reply,
     Run,
     Span,
@@ -65,33 +64,23 @@ def _awaitable(learner, name: str, args, kwargs):
     return awaitable
 
 
-async def _call(
-    world, learner, name: str, fetch: FakeFetch, *args, **kwargs
-) -> tuple[Run, list[FetchCall]]:
-    """``world.call(learner.<name>, *args, **kwargs)``, plus the fetch calls that were still
-    running at the very moment the call returned or raised (before the loop could let
-    any cancelled fetch finish cancelling)."""
-    running_at_exit: list[FetchCall] = []
-
-    async def watched():
-        awaitable = _awaitable(learner, name, args, kwargs)
-        try:
-            return await awaitable
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise
-            fail(
-                f"{name} raised CancelledError although nobody cancelled it: it cancelled its "
-                "own fetch and let that CancelledError out. When time is up raise "
-                "TimeoutError (asyncio.timeout and asyncio.wait_for do it for you)"
-            )
-        finally:
-            running_at_exit.extend(fetch.running())
-
-    watched.__name__ = name
-    run = await world.call(watched)
-    return run, running_at_exit
+async def _call(world, learner, name: str, *args, **kwargs) -> Run:
+    """``world.call(learner.<name>, *args, **kwargs)``, explaining a CancelledError the
+    call let out although nobody cancelled it."""
+    function = getattr(learner, name)
+    if not callable(function):
+        fail(f"{name} is not a function: it is {describe(function)}")
+    try:
+        return await world.call(function, *args, **kwargs)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        fail(
+            f"{name} raised CancelledError although nobody cancelled it: it cancelled its "
+            "own fetch and let that CancelledError out. When time is up raise "
+            "TimeoutError (asyncio.timeout and asyncio.wait_for do it for you)"
+        )
 
 
 def _plan(fetch: FakeFetch, attempts: int, timeout: float, backoff: float) -> list[Span]:
@@ -391,7 +380,7 @@ async def _expect_cancel_obeyed(
 async def test_timeout_returns_result_or_error(learner, world):
     """fetch_with_timeout returns a fast fetch's result at once and lets its own error through."""
     fetch = world.fetch({URL: 0.4})
-    run, _ = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, 1.0)
+    run = await _call(world, learner, "fetch_with_timeout", URL, fetch, 1.0)
     details = _picture(run, fetch, [Span(URL, 0.0, 0.4)])
     if isinstance(run.error, TimeoutError):
         fail(
@@ -413,7 +402,7 @@ async def test_timeout_returns_result_or_error(learner, world):
     )
 
     fetch = world.fetch({URL: Reply(0.3, fail=True)})
-    run, _ = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, 1.0)
+    run = await _call(world, learner, "fetch_with_timeout", URL, fetch, 1.0)
     error = fetch.calls[0].error if fetch.calls else None
     if run.error is None:
         fail(
@@ -448,7 +437,7 @@ async def test_timeout_fires_at_timeout(learner, world):
     """fetch_with_timeout raises TimeoutError at exactly `timeout` seconds for a slower fetch."""
     for latency, timeout in ((5.0, 1.5), (2.0, 0.25)):
         fetch = world.fetch({URL: latency})
-        run, _ = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, timeout)
+        run = await _call(world, learner, "fetch_with_timeout", URL, fetch, timeout)
         details = _picture(run, fetch, [Span(URL, 0.0, timeout, "cancelled")])
         call = f"fetch_with_timeout(timeout={timeout:g}) for a fetch of {seconds(latency)}"
         if run.error is None:
@@ -482,14 +471,14 @@ async def test_timeout_fires_at_timeout(learner, world):
 async def test_timeout_cancels_fetch_first(learner, world):
     """On timeout the fetch has finished cancelling before fetch_with_timeout raises."""
     fetch = world.fetch({URL: 5.0})
-    run, running = await _call(world, learner, "fetch_with_timeout", fetch, URL, fetch, 1.5)
+    run = await _call(world, learner, "fetch_with_timeout", URL, fetch, 1.5)
     details = _picture(run, fetch, [Span(URL, 0.0, 1.5, "cancelled")])
     if run.error is not None and not isinstance(run.error, TimeoutError):
         run.result  # an unexpected error is the verdict
     ended = "raised TimeoutError" if run.error is not None else "returned"
     expect(fetch.calls, "fetch_with_timeout never called fetch")
     call = fetch.calls[0]
-    if call in running:
+    if call in run.running_at_return:
         if call.outcome == "cancelled":
             fail(
                 f"fetch_with_timeout {ended} before the fetch had finished cancelling: "
@@ -522,7 +511,7 @@ async def test_retry_schedule(learner, world):
     settings = {"attempts": 4, "timeout": 10.0, "backoff": 0.25}
     replies = [Reply(latency, fail=True) for latency in (0.3, 0.1, 0.2, 0.4)]
     fetch = world.fetch({URL: replies})
-    run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+    run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
     plan = _plan(fetch, **settings)
     _expect_attempts(
         run,
@@ -540,7 +529,7 @@ async def test_each_attempt_limited_by_timeout(learner, world):
     settings = {"attempts": 4, "timeout": 0.75, "backoff": 0.5}
     replies = [Reply(50.0), Reply(5.0), Reply(0.2, fail=True), Reply(0.1)]
     fetch = world.fetch({URL: replies})
-    run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+    run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
     plan = _plan(fetch, **settings)
     what = _settings(**settings)
     _expect_attempts(run, fetch, plan, timeout=0.75, backoff=0.5, what=what)
@@ -560,7 +549,7 @@ async def test_first_success_returned(learner, world):
     for replies in ([Reply(0.2)], [Reply(0.3, fail=True), Reply(0.1)]):
         settings = {"attempts": 4, "timeout": 1.0, "backoff": 0.5}
         fetch = world.fetch({URL: replies})
-        run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+        run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
         plan = _plan(fetch, **settings)
         what = _settings(**settings)
         details = _picture(run, fetch, plan)
@@ -627,7 +616,7 @@ async def test_last_error_raised_at_once(learner, world):
     for replies, attempts in cases:
         settings = {"attempts": attempts, "timeout": 1.0, "backoff": 0.5}
         fetch = world.fetch({URL: replies})
-        run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **settings)
+        run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
         plan = _plan(fetch, **settings)
         what = _settings(**settings)
         details = _picture(run, fetch, plan)
@@ -749,7 +738,7 @@ async def test_defaults_and_attempts_check(learner, world):
     # contract (the schedule, the timeouts) is the other items' question, so a wrong
     # backoff formula is not charged here too.
     fetch = world.fetch({URL: DEFAULTS_REPLIES})
-    run, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch)
+    run = await _call(world, learner, "fetch_with_retries", URL, fetch)
     if isinstance(run.error, TypeError) and not fetch.calls:
         fail(
             f"fetch_with_retries(url, fetch) raised TypeError: {run.error}: attempts, "
@@ -757,7 +746,7 @@ async def test_defaults_and_attempts_check(learner, world):
         )
     defaulted = _attempt_rows(run, fetch)
     fetch = world.fetch({URL: DEFAULTS_REPLIES})
-    given, _ = await _call(world, learner, "fetch_with_retries", fetch, URL, fetch, **DEFAULTS)
+    given = await _call(world, learner, "fetch_with_retries", URL, fetch, **DEFAULTS)
     if isinstance(given.error, TypeError) and not fetch.calls:
         fail(
             f"fetch_with_retries(url, fetch, attempts=3, timeout=1.0, backoff=0.5) raised "
@@ -820,9 +809,7 @@ async def test_defaults_and_attempts_check(learner, world):
         )
     for attempts in (0, -1):
         fetch = world.fetch({URL: 0.1})
-        run, _ = await _call(
-            world, learner, "fetch_with_retries", fetch, URL, fetch, attempts=attempts
-        )
+        run = await _call(world, learner, "fetch_with_retries", URL, fetch, attempts=attempts)
         if not isinstance(run.error, ValueError):
             outcome = (
                 f"returned {describe(run.value)}"

@@ -11,15 +11,20 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from asynclings.harness import FakeFetch, Reply, close, describe, expect, expect_same, fail, seconds
-from asynclings.harness.fakes import FetchCall, ReplySpec
+from asynclings.harness.fakes import ReplySpec
 from asynclings.harness.loop import TaskWait, task_waits
-from asynclings.harness.probes import expect_finished_at
+from asynclings.harness.probes import (
+    cancel_during,
+    expect_cancellation_propagated,
+    expect_fetches_cancelled,
+    expect_finished_at,
+    expect_still_running_when_cancelled,
+)
 from asynclings.harness.timeline import Span, side_by_side, spans
-from asynclings.harness.world import Run, World, verdict_errors
+from asynclings.harness.world import Run, World
 from asynclings.rubric import item
 
 # Finishing order (b, c, a) differs from input order (a, b, c) on purpose.
@@ -56,14 +61,6 @@ GATHER = (
 # Running the learner's function -----------------------------------------------------
 
 
-@dataclass
-class AtExit:
-    """What was still running at the very instant the call returned or raised."""
-
-    fetches: list[FetchCall] = field(default_factory=list)
-    tasks: list[TaskWait] = field(default_factory=list)
-
-
 def _function_of(learner: Any) -> Callable[..., Any]:
     function = learner.fetch_all_or_cancel
     if not callable(function):
@@ -80,23 +77,24 @@ def _awaitable(returned: object) -> Any:
     return returned
 
 
-async def call(learner: Any, world: World, urls: list[str], fetch: FakeFetch) -> tuple[Run, AtExit]:
-    """Call the learner's function through :meth:`World.call`, noting what was still
-    running at the instant it returned or raised (before the loop runs anything else)."""
+async def call(
+    learner: Any, world: World, urls: list[str], fetch: FakeFetch
+) -> tuple[Run, list[TaskWait]]:
+    """Call the learner's function through :meth:`World.call`; also return the tasks it
+    started that were still running at the instant it returned or raised."""
     function = _function_of(learner)
-    at_exit = AtExit()
+    tasks_at_exit: list[TaskWait] = []
 
     async def watched(*args: Any) -> Any:
         before = world.tasks()
         try:
             return await _awaitable(function(*args))
         finally:
-            at_exit.fetches = fetch.running()
-            at_exit.tasks = task_waits(world.tasks() - before)
+            tasks_at_exit.extend(task_waits(world.tasks() - before))
 
     watched.__name__ = "fetch_all_or_cancel"
     run = await world.call(watched, urls, fetch)
-    return run, at_exit
+    return run, tasks_at_exit
 
 
 def waiting(waits: list[TaskWait]) -> str:
@@ -351,11 +349,11 @@ async def test_raises_exception_group(learner, world):
 async def test_raises_after_siblings_finished_cancelling(learner, world):
     """The ExceptionGroup is raised only once the other fetches have finished cancelling."""
     fetch = world.fetch(FAILING)
-    run, at_exit = await call(learner, world, list(FAILING), fetch)
+    run, tasks_at_exit = await call(learner, world, list(FAILING), fetch)
     how = "raised" if run.error is not None else "returned"
-    if at_exit.fetches:
-        urls = [c.url for c in at_exit.fetches]
-        cancelled_later = all(c.outcome == "cancelled" for c in at_exit.fetches)
+    if run.running_at_return:
+        urls = [c.url for c in run.running_at_return]
+        cancelled_later = all(c.outcome == "cancelled" for c in run.running_at_return)
         cause = (
             "they had been told to cancel, but not yet finished: task.cancel() only asks; "
             "await the cancelled tasks (e.g. asyncio.gather(*tasks, return_exceptions=True)) "
@@ -369,7 +367,7 @@ async def test_raises_after_siblings_finished_cancelling(learner, world):
             f"{describe(urls)} were still running: {cause}",
             details=picture(run, fetch, FAILING),
         )
-    left = at_exit.tasks or run.leftover
+    left = tasks_at_exit or run.leftover
     expect(
         not left,
         f"fetch_all_or_cancel {how} at {t(run, run.ended)} while {len(left)} task(s) it "
@@ -381,49 +379,23 @@ async def test_raises_after_siblings_finished_cancelling(learner, world):
 @item(points=1)
 async def test_cancellation_propagates(learner, world):
     """Cancelling fetch_all_or_cancel propagates CancelledError and cancels every fetch."""
-    function = _function_of(learner)
     replies = {"a": 3.0, "b": Reply(1.0, fail=True), "c": 2.0}
     fetch = world.fetch(replies)
-    before = world.tasks()
-    started = world.now
-    task = asyncio.ensure_future(_awaitable(function(list(replies), fetch)))
-    await asyncio.sleep(0.5)
-    if task.done():
-        task.result()  # an exception here is the verdict
-        fail(f"fetch_all_or_cancel returned {describe(task.result())} before any fetch finished")
-    task.cancel()
-    try:
-        value = await task
-    except asyncio.CancelledError:
-        pass
-    except verdict_errors:
-        raise
-    except BaseException as error:
-        fail(
-            f"fetch_all_or_cancel, cancelled at t=0.5, raised {type(error).__name__}: {error} "
-            "instead of letting CancelledError propagate (a cancellation is not a failure: "
-            "never catch it, never put it in a group)"
-        )
-    else:
-        fail(
-            f"fetch_all_or_cancel, cancelled at t=0.5, returned {describe(value)}: "
-            "cancellation must propagate (never catch CancelledError without raising it "
-            "again)"
-        )
-    finished = f"t={seconds(world.now - started).removesuffix(' s')}"
-    await world.idle()
-    running = [c.url for c in fetch.running()]
-    expect(
-        not running,
-        f"fetch_all_or_cancel was cancelled at t=0.5, but once it had finished ({finished}) "
-        f"the fetches of {describe(running)} were still running: cancelling it must cancel "
-        "every fetch it started (a TaskGroup does; with plain tasks, cancel them in a "
-        "`finally:` block)",
+    run = await cancel_during(world, _function_of(learner), list(replies), fetch, at=0.5)
+    expect_still_running_when_cancelled(run, "before any fetch finished")
+    expect_cancellation_propagated(
+        run,
+        advice="A cancellation is not a failure: never catch CancelledError without raising "
+        "it again, and never put it in a group",
     )
-    left = task_waits(world.tasks() - before)
+    expect_fetches_cancelled(
+        run,
+        "cancelling it must cancel every fetch it started (a TaskGroup does; with plain "
+        "tasks, cancel them in a `finally:` block)",
+    )
     expect(
-        not left,
-        f"fetch_all_or_cancel was cancelled at t=0.5, but {len(left)} task(s) it started "
-        f"were still running at {finished} once the loop had gone idle",
-        details=waiting(left),
+        not run.leftover,
+        f"fetch_all_or_cancel was cancelled at t=0.5, but {len(run.leftover)} task(s) it "
+        f"started were still running at t={seconds(run.ended)} once the loop had gone idle",
+        details=waiting(run.leftover),
     )

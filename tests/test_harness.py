@@ -326,3 +326,110 @@ def test_time_module_clocks_follow_virtual_time_inside_the_loop():
     assert all(abs(e - 2.5) < 1e-6 for e in elapsed)
     assert 0 <= outside - real_before < 1.0  # outside the loop: real time
     assert time.monotonic.__module__ == "time"  # restored
+
+
+# Running at return, cancellation probe --------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_world_call_snapshots_fetches_running_at_the_instant_of_return():
+    world = World()
+    fetch = world.fetch({"fast": 1.0, "slow": 5.0, "other": 5.0})
+
+    async def cancels_without_waiting():
+        slow = asyncio.create_task(fetch("slow"))
+        other = asyncio.create_task(fetch("other"))
+        await fetch("fast")
+        slow.cancel()  # asked, not awaited: still running at the return instant
+        await asyncio.gather(other)
+        return "done"
+
+    run = await world.call(cancels_without_waiting)
+    assert run.ended == 5.0
+    assert run.running_at_return == []  # "slow" finished cancelling long before t=5
+
+    async def returns_at_once():
+        task = asyncio.create_task(fetch("slow"))
+        await asyncio.sleep(0)
+        task.cancel()
+        return "early"
+
+    run = await world.call(returns_at_once)
+    assert [call.url for call in run.running_at_return] == ["slow"]
+    assert run.running_at_return[0].outcome == "cancelled"  # it saw the cancellation later
+    assert fetch.running() == []
+
+
+@pytest.mark.asyncio
+async def test_cancel_during_reports_a_propagated_cancellation_and_what_kept_running():
+    from asynclings.harness.probes import (
+        cancel_during,
+        expect_cancellation_propagated,
+        expect_fetches_cancelled,
+        expect_still_running_when_cancelled,
+    )
+
+    world = World()
+    fetch = world.fetch({"a": 3.0, "b": 4.0})
+
+    async def leaks(urls, fetch):
+        tasks = [asyncio.create_task(fetch(url), name=f"t-{url}") for url in urls]
+        await tasks[0]
+
+    run = await cancel_during(world, leaks, ["a", "b"], fetch, at=1.0)
+    assert (run.at, run.ended, run.early, run.cancelled, run.error) == (1.0, 1.0, False, True, None)
+    assert [call.url for call in run.running_at_cancel] == ["a", "b"]
+    assert [call.url for call in run.running] == ["b"]
+    assert [wait.name for wait in run.leftover] == ["t-b"]
+    expect_still_running_when_cancelled(run, "too early")
+    expect_cancellation_propagated(run)
+    with pytest.raises(RubricFailure, match=r"fetches of 'b' it started were still running"):
+        expect_fetches_cancelled(run, "cancel them in `finally:`")
+
+
+@pytest.mark.asyncio
+async def test_cancel_during_explains_swallowed_and_early_calls():
+    from asynclings.harness.probes import (
+        cancel_during,
+        expect_cancellation_propagated,
+        expect_still_running_when_cancelled,
+    )
+
+    world = World()
+
+    async def swallows():
+        try:
+            await asyncio.sleep(10)
+        except BaseException:
+            return "carried on"
+
+    run = await cancel_during(world, swallows, at=2.0)
+    assert (run.cancelled, run.value, run.ended) == (False, "carried on", 2.0)
+    with pytest.raises(RubricFailure, match="returned 'carried on' at t=2 s: it swallowed"):
+        expect_cancellation_propagated(run)
+
+    async def converts():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            raise ValueError("oops") from None
+
+    run = await cancel_during(world, converts, at=1.0)
+    assert isinstance(run.error, ValueError) and not run.cancelled
+    with pytest.raises(RubricFailure, match="raised ValueError: oops instead of letting"):
+        expect_cancellation_propagated(run)
+
+    async def quick():
+        await asyncio.sleep(0.5)
+        return 7
+
+    run = await cancel_during(world, quick, at=1.0)
+    assert (run.early, run.value, run.ended) == (True, 7, 0.5)
+    with pytest.raises(RubricFailure, match=r"quick returned 7 at t=0.5 s, before it ended"):
+        expect_still_running_when_cancelled(run, "before it ended")
+
+    def not_async():
+        return None
+
+    with pytest.raises(RubricFailure, match="declare it with `async def not_async"):
+        await cancel_during(world, not_async, at=1.0)

@@ -1,20 +1,30 @@
 """Checks that several graders share: time bounds with timelines, exactly-once fetches,
-nothing left running. Each raises :class:`~asynclings.harness.checks.RubricFailure`
-with a learner-facing message."""
+nothing left running, cancellation that propagates. Each raises
+:class:`~asynclings.harness.checks.RubricFailure` with a learner-facing message."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from .checks import close, describe, expect, fail, seconds
-from .fakes import FakeFetch
+from .fakes import FakeFetch, FetchCall
+from .loop import TaskWait, task_waits
 from .timeline import Span, side_by_side, spans
-from .world import Run
+from .world import Run, World, verdict_errors
 
 __all__ = [
+    "CancelledRun",
+    "cancel_during",
+    "expect_cancellation_propagated",
     "expect_each_url_once",
+    "expect_fetches_cancelled",
     "expect_finished_at",
     "expect_nothing_left_running",
+    "expect_still_running_when_cancelled",
     "expected_spans",
 ]
 
@@ -113,4 +123,133 @@ def expect_nothing_left_running(run: Run, fetch: FakeFetch | None = None) -> Non
         not run.leftover,
         f"{run.name} left {len(run.leftover)} task(s) running after it returned",
         details="\n".join(wait.describe() for wait in run.leftover),
+    )
+
+
+@dataclass
+class CancelledRun:
+    """One call of the code under test, cancelled while it ran (see :func:`cancel_during`).
+    Times are in seconds since the call started."""
+
+    name: str
+    at: float
+    """When it was cancelled (if it was still running then)."""
+    ended: float = 0.0
+    """When it finished: returned, raised, or let CancelledError out."""
+    early: bool = False
+    """It had already finished when the cancellation was due."""
+    cancelled: bool = False
+    """It finished by letting CancelledError out."""
+    value: object = None
+    error: BaseException | None = None
+    """What it raised other than CancelledError."""
+    running_at_cancel: list[FetchCall] = field(default_factory=list)
+    running: list[FetchCall] = field(default_factory=list)
+    """Fetch calls still running once the loop went idle at the instant it finished."""
+    leftover: list[TaskWait] = field(default_factory=list)
+    """Tasks started since the call that were still running then."""
+
+
+async def cancel_during(
+    world: World, function: Callable[..., Any], *args: Any, at: float, **kwargs: Any
+) -> CancelledRun:
+    """Run ``function(*args, **kwargs)`` in a task, cancel it ``at`` seconds later, await
+    it and let the loop go idle at the instant it finished; report what happened.
+
+    An exception in :data:`~asynclings.harness.world.verdict_errors` propagates. A call
+    that finished before ``at`` is not cancelled (:attr:`CancelledRun.early`).
+    """
+    name = getattr(function, "__name__", describe(function))
+    if not callable(function):
+        fail(f"{name} is not a function: it is {describe(function)}")
+
+    async def call() -> Any:
+        awaitable = function(*args, **kwargs)
+        if not inspect.isawaitable(awaitable):
+            fail(
+                f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
+                f"declare it with `async def {name}(...)` so callers can await it"
+            )
+        return await awaitable
+
+    loop = asyncio.get_running_loop()
+    before = world.tasks()
+    started = world.now
+    run = CancelledRun(name=name, at=at)
+    task = asyncio.create_task(call(), name=f"grader: {name}")
+    task.add_done_callback(lambda _: setattr(run, "ended", loop.time() - started))
+    await asyncio.sleep(at)
+    run.early = task.done()
+    run.running_at_cancel = [c for f in world.fetches for c in f.running()]
+    if not run.early:
+        task.cancel()
+    try:
+        run.value = await task
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise  # the grader itself was cancelled
+        run.cancelled = True
+    except verdict_errors:
+        raise
+    except BaseException as error:
+        run.error = error
+    await world.idle()
+    run.running = [c for f in world.fetches for c in f.running()]
+    run.leftover = task_waits(world.tasks() - before)
+    return run
+
+
+def expect_still_running_when_cancelled(run: CancelledRun, why: str) -> None:
+    """The call had not finished when it was cancelled; if it had, fail with what it did,
+    ``why`` saying what it should have waited for. An error it raised is re-raised."""
+    if not run.early:
+        return
+    expect(
+        not run.cancelled,
+        f"{run.name} raised CancelledError at t={seconds(run.ended)} although nobody had "
+        "cancelled it yet",
+    )
+    if run.error is not None:
+        raise run.error  # the learner's own error: the plugin explains it
+    fail(f"{run.name} returned {describe(run.value)} at t={seconds(run.ended)}, {why}")
+
+
+SWALLOWED = (
+    "CancelledError is a BaseException: a bare `except:`, `except BaseException` or "
+    "`except asyncio.CancelledError` catches it; re-raise it as it is after any clean-up"
+)
+"""Why a cancellation does not propagate, and the fix."""
+
+
+def expect_cancellation_propagated(
+    run: CancelledRun, *, advice: str = SWALLOWED, details: str = ""
+) -> None:
+    """The cancelled call let CancelledError out: it neither returned nor raised another
+    error (``advice`` says how to fix that)."""
+    if run.cancelled or run.early:
+        return
+    when = f"{run.name} was cancelled at t={seconds(run.at)}"
+    if run.error is not None:
+        fail(
+            f"{when} and raised {type(run.error).__name__}: {run.error} instead of letting "
+            f"CancelledError propagate. {advice}",
+            details=details,
+        )
+    fail(
+        f"{when} but returned {describe(run.value)} at t={seconds(run.ended)}: it swallowed "
+        f"the cancellation. {advice}",
+        details=details,
+    )
+
+
+def expect_fetches_cancelled(run: CancelledRun, advice: str, *, details: str = "") -> None:
+    """Once the cancelled call finished and the loop went idle, no fetch is still running;
+    ``advice`` says how to cancel them."""
+    urls = ", ".join(repr(call.url) for call in run.running)
+    expect(
+        not run.running,
+        f"{run.name} was cancelled at t={seconds(run.at)}; the cancellation propagated, but "
+        f"the fetches of {urls} it started were still running once it had finished "
+        f"(t={seconds(run.ended)}): {advice}",
+        details=details,
     )

@@ -24,7 +24,7 @@ from typing import Any
 from blockbuster import BlockingError
 
 from .checks import RubricFailure, describe, fail
-from .fakes import FakeFetch, FakeStore, Latency, ReplySpec, StoreOp
+from .fakes import FakeFetch, FakeStore, FetchCall, Latency, ReplySpec, StoreOp
 from .loop import Deadlock, SimulatedTimeExceeded, TaskWait, VirtualLoop, task_waits
 
 __all__ = ["Run", "World", "verdict_errors"]
@@ -52,6 +52,10 @@ class Run:
     leftover: list[TaskWait] = field(default_factory=list)
     """Tasks the call started that were still running once the loop went idle at the
     instant it returned."""
+    running_at_return: list[FetchCall] = field(default_factory=list)
+    """Calls of this world's fetches still running at the very instant the call returned
+    or raised, before any other task got a turn (a fetch cancelled but not yet awaited
+    is among them)."""
 
     @property
     def duration(self) -> float:
@@ -72,6 +76,8 @@ class World:
         self.seed = seed
         self.replay_seed = replay_seed
         """When set (``--asynclings-seed``), :meth:`explore` runs only this seed."""
+        self.fetches: list[FakeFetch] = []
+        """Every fake fetch :meth:`fetch` made, in order."""
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -85,7 +91,9 @@ class World:
         self, replies: Mapping[str, ReplySpec], *, results: Mapping[str, object] | None = None
     ) -> FakeFetch:
         """A fake ``fetch``: see :class:`~asynclings.harness.fakes.FakeFetch`."""
-        return FakeFetch(replies, results=results)
+        fetch = FakeFetch(replies, results=results)
+        self.fetches.append(fetch)
+        return fetch
 
     def store(
         self,
@@ -115,8 +123,9 @@ class World:
         """Call ``function(*args, **kwargs)``, await what it returns and record the run.
 
         An exception from the call is kept in :attr:`Run.error`, except the ones in
-        :data:`verdict_errors`, which propagate. After it returns, the loop is let go idle
-        at the same instant and the tasks the call left running are kept in
+        :data:`verdict_errors`, which propagate. The fetch calls running at the instant
+        it returned or raised are kept in :attr:`Run.running_at_return`. Then the loop is
+        let go idle at the same instant and the tasks the call left running are kept in
         :attr:`Run.leftover`.
         """
         name = getattr(function, "__name__", describe(function))
@@ -131,7 +140,10 @@ class World:
                     f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
                     f"declare it with `async def {name}(...)` so callers can await it"
                 )
-            run.value = await awaitable
+            try:
+                run.value = await awaitable
+            finally:
+                run.running_at_return = [c for f in self.fetches for c in f.running()]
         except verdict_errors:
             raise
         except Exception as error:
