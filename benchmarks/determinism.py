@@ -30,7 +30,7 @@ def burn(stop: float) -> None:
 def main() -> None:
     from test_determinism import _REAL_TIME, _tree
 
-    from asynclings.run import GRADE_INI
+    from asynclings.run import pytest_args
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -52,22 +52,7 @@ def main() -> None:
                 out = Path(scratch) / f"run{run}.json"
                 started = time.perf_counter()
                 subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "pytest",
-                        str(tree),
-                        "--grade",
-                        "-c",
-                        str(GRADE_INI),
-                        "--rootdir",
-                        str(tree),
-                        "-p",
-                        "no:cacheprovider",
-                        "-q",
-                        "--asynclings-json",
-                        str(out),
-                    ],
+                    [sys.executable, "-m", "pytest", *pytest_args([tree], json_path=out)],
                     stdout=subprocess.DEVNULL,
                     check=False,
                 )

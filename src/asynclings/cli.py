@@ -55,22 +55,10 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     """Grade the exercise modules in PATHS (default: ./exercises) and print the verdicts."""
     import pytest
 
-    from .run import GRADE_INI
+    from .run import pytest_args
 
-    targets = [str(p) for p in paths] or ["exercises"]
-    args = [
-        *targets,
-        "--grade",
-        "-c",
-        str(GRADE_INI),
-        "--rootdir",
-        ".",
-        "-p",
-        "no:cacheprovider",
-        "--noconftest",
-    ]
-    if seed is not None:
-        args += ["--asynclings-seed", str(seed)]
+    targets = list(paths) or [Path("exercises")]
+    args = pytest_args(targets, seed=seed, quiet=False)
     sys.exit(pytest.main(args))
 
 

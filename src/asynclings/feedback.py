@@ -14,10 +14,12 @@ import re
 import traceback
 from pathlib import Path
 
+import pytest
 from blockbuster import BlockingError
 
 from .harness.checks import RubricFailure
 from .harness.loop import Deadlock, SimulatedTimeExceeded
+from .rubric import CpuBudgetExceeded
 from .submission import SubmissionProblem
 
 __all__ = ["NOT_IMPLEMENTED", "explain", "never_awaited_note"]
@@ -124,9 +126,9 @@ def explain(error: BaseException, learner: Path | None) -> tuple[str, str]:
             f"{hint}{_at(error, learner)}",
             "",
         )
-    if type(error).__name__ == "CpuBudgetExceeded":
+    if isinstance(error, CpuBudgetExceeded):
         return str(error) + _at(error, learner), ""
-    if type(error).__name__ == "Failed" and "Timeout" in str(error):
+    if isinstance(error, pytest.fail.Exception) and "Timeout" in str(error):
         return (
             f"did not finish within the real-time limit ({str(error).strip()}): "
             "something runs forever without giving the event loop a turn (an endless "

@@ -57,7 +57,7 @@ from .harness.loop import VirtualLoop, virtual_clocks
 from .harness.world import World
 from .manifest import Exercise, exercises
 from .results import ExerciseResult, ItemResult, Results
-from .rubric import RubricItem, load_grader, rubric_item_of
+from .rubric import CpuBudgetExceeded, RubricItem, load_grader, rubric_item_of
 from .submission import Learner, forget_loaded
 
 __all__ = ["ExerciseModule", "learner", "world"]
@@ -363,14 +363,6 @@ def _over_budget(cpu: float, budget: float) -> str:
         "something keeps the event loop busy (a busy-wait loop, heavy computation in a "
         "coroutine); under simulated time a correct solution needs milliseconds"
     )
-
-
-class CpuBudgetExceeded(BaseException):
-    """Raised into the code under test when the item has used up its CPU budget.
-
-    A BaseException, like pytest's own outcomes, so that the learner's ``except
-    Exception`` around a busy loop does not swallow it.
-    """
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ import pytest
 
 from .manifest import Exercise
 
-__all__ = ["RubricItem", "item", "load_grader", "rubric_of"]
+__all__ = ["CpuBudgetExceeded", "RubricItem", "item", "load_grader", "rubric_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +39,14 @@ milliseconds (a 200-seed exploration about half a second); code that busy-waits 
 it. CPU time, unlike real time, does not stretch when the machine is loaded."""
 DEFAULT_HORIZON = 3600.0
 """Simulated seconds after which a run counts as never finishing."""
+
+
+class CpuBudgetExceeded(BaseException):
+    """Raised into the code under test when an item has used up its CPU budget.
+
+    A BaseException, like pytest's own outcomes, so that the learner's ``except
+    Exception`` around a busy loop does not swallow it.
+    """
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,15 @@ GRADE_INI = Path(__file__).with_name("grade.ini")
 
 
 def pytest_args(
-    paths: Sequence[Path], *, json_path: Path, seed: int | None = None, quiet: bool = True
+    paths: Sequence[Path],
+    *,
+    json_path: Path | None = None,
+    seed: int | None = None,
+    quiet: bool = True,
 ) -> list[str]:
-    """The pytest command line that grades ``paths`` and writes results to ``json_path``."""
+    """The pytest command line that grades ``paths`` with the kit's own settings (no
+    configuration file or conftest.py beside a submission is read), writing the results
+    to ``json_path`` if given and printing nothing if ``quiet``."""
     roots = [Path(p).resolve() for p in paths]
     rootdir = Path(os.path.commonpath(roots)) if roots else Path.cwd()
     if rootdir.is_file():
@@ -40,9 +46,9 @@ def pytest_args(
         "-p",
         "no:cacheprovider",
         "--noconftest",
-        "--asynclings-json",
-        str(json_path),
     ]
+    if json_path is not None:
+        args += ["--asynclings-json", str(json_path)]
     if quiet:
         args += ["-p", "no:terminal"]
     if seed is not None:

@@ -38,47 +38,47 @@ def _status(exercise: ExerciseResult) -> str:
     return f"{failing} item{'s' if failing != 1 else ''} to fix"
 
 
-def _write_exercise(tw: Any, exercise: ExerciseResult, root: Path) -> None:
+def _write_exercise(tr: Any, exercise: ExerciseResult, root: Path) -> None:
     colour = {"green": True} if exercise.complete else {"red": True}
-    tw.sep(
+    tr.write_sep(
         "-",
         f"{exercise.module}: {exercise.title}  "
         f"{_points(exercise.points)}/{_points(exercise.max_points)}",
         **colour,
     )
     if exercise.not_implemented:
-        tw.line("  not implemented yet: every function still raises NotImplementedError.")
-        tw.line(f"  Open {_relative(exercise.path, root)}, read its docstring, and start.")
+        tr.write_line("  not implemented yet: every function still raises NotImplementedError.")
+        tr.write_line(f"  Open {_relative(exercise.path, root)}, read its docstring, and start.")
         return
     for item in exercise.items:
         mark, markup = (
             ("PASS", {"green": True}) if item.status == "passed" else ("FAIL", {"red": True})
         )
-        tw.write(f"  {mark}", **markup)
-        tw.line(f"  {_points(item.points):>2}/{_points(item.max_points):<2} {item.title}")
+        tr.write(f"  {mark}", **markup)
+        tr.write_line(f"  {_points(item.points):>2}/{_points(item.max_points):<2} {item.title}")
         if item.status == "passed":
             continue
         for line in item.message.splitlines():
             for wrapped in textwrap.wrap(line, width=88, subsequent_indent="  ") or [""]:
-                tw.line(f"             {wrapped}")
+                tr.write_line(f"             {wrapped}")
         if item.details:
-            tw.line("")
+            tr.write_line("")
             for line in item.details.splitlines():
-                tw.line(f"             {line}")
-            tw.line("")
+                tr.write_line(f"             {line}")
+            tr.write_line("")
 
 
 def write_results(terminalreporter: Any, results: Results, root: Path) -> None:
     """Write every graded exercise's verdicts, then the score table."""
-    tw = terminalreporter._tw
+    tr = terminalreporter
     for exercise in results.exercises:
-        _write_exercise(tw, exercise, root)
-    tw.sep("=", "asynclings score", bold=True)
+        _write_exercise(tr, exercise, root)
+    tr.write_sep("=", "asynclings score", bold=True)
     width = max(len(e.module) for e in results.exercises)
     for exercise in results.exercises:
         score = f"{_points(exercise.points)}/{_points(exercise.max_points)}"
         markup = {"green": True} if exercise.complete else {"red": True}
-        tw.write(f"  {exercise.module:<{width}}  {score:>7}  ")
-        tw.line(_status(exercise), **markup)
+        tr.write(f"  {exercise.module:<{width}}  {score:>7}  ")
+        tr.write_line(_status(exercise), **markup)
     total = f"{_points(results.points)}/{_points(results.max_points)}"
-    tw.line(f"  {'total':<{width}}  {total:>7}", bold=True)
+    tr.write_line(f"  {'total':<{width}}  {total:>7}", bold=True)
