@@ -20,7 +20,8 @@ from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.intake import MAX_MODULE_BYTES
 from asynclings.grading.worker import Limits
 from asynclings.manifest import exercise, exercises
-from asynclings.reports.files import gradescope_json
+from asynclings.reports.files import gradescope_json, write_outputs
+from asynclings.reports.html import write_report
 from asynclings.run import grade
 from support import ROOT
 
@@ -122,33 +123,50 @@ def test_a_hostile_module_costs_only_its_own_points(tmp_path, case):
     assert _gather(by_id["honest"]).points == 10
 
 
-def test_a_forked_process_is_killed_with_its_submission(tmp_path):
-    marker = tmp_path / "forked.pid"
-    source = f"""
-    import os, time
-    if os.fork() == 0:
-        with open({str(marker)!r}, "w") as f:
-            f.write(str(os.getpid()))
-        time.sleep(600)
-        os._exit(0)
-    """
+def test_unsandboxed_grading_scores_the_same_and_says_so_everywhere(tmp_path):
+    mutant = ROOT / "tests" / "mutants" / "ex02_gather" / "sequential.py"
     subs = tmp_path / "subs"
-    _folder(subs, "forker", {"ex02_gather": source})
-    _run(subs, tmp_path)
-    deadline = time.time() + 5
-    while not marker.exists() and time.time() < deadline:
-        time.sleep(0.05)
-    pid = int(marker.read_text())
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        pytest.fail("the forked process outlived its submission's grading")
+    _folder(
+        subs,
+        "learner",
+        {"ex02_gather": mutant, "ex01_coroutines": exercise("ex01_coroutines").solution},
+    )
+    (tmp_path / "a").mkdir()
+    sandboxed, _ = _run(subs, tmp_path / "a")
+    options = BatchOptions(jobs=2, limits=Limits(timeout=20, memory_mb=1024), sandbox=False)
+    (tmp_path / "b").mkdir()
+    plain, by_id = _run(subs, tmp_path / "b", options)
+    assert [r.points for r in plain.results] == [r.points for r in sandboxed.results]
+    assert plain.results[0].sandbox == "none" and sandboxed.results[0].sandbox == "bubblewrap"
+    out = tmp_path / "out"
+    write_outputs(out, plain.results)
+    write_report(out / "report.html", plain.results)
+    row = next(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
+    assert row["sandbox"] == "none"
+    assert "Unsandboxed" in (out / "feedback" / "learner.md").read_text(encoding="utf-8")
+    assert "Unsandboxed" in (out / "report.html").read_text(encoding="utf-8")
+    gradescope = json.loads((out / "results" / "learner.json").read_text(encoding="utf-8"))
+    assert gradescope["extra_data"]["sandbox"] == "none"
+    assert "Unsandboxed" in gradescope["output"]
+
+
+def test_a_broken_sandbox_refuses_to_grade(tmp_path, monkeypatch):
+    from asynclings.grading import sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    subs = tmp_path / "subs"
+    _folder(subs, "learner", {"ex02_gather": GATHER.solution})
+    with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap"):
+        _run(subs, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "asynclings.cli", "grade", str(subs), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": "/nonexistent"},
+    )
+    assert result.returncode == 2
+    assert "--no-sandbox" in result.stdout and "not graded" in result.stdout
+    assert not (tmp_path / "o" / "grades.csv").exists()
 
 
 def test_bad_files_get_clear_reasons_and_the_batch_goes_on(tmp_path):
@@ -280,8 +298,14 @@ def test_outputs_render_from_the_gradebook(tmp_path):
     assert "2 submissions" in result.output
     with (out / "grades.csv").open(encoding="utf-8") as file:
         rows = list(csv.reader(file))
-    assert rows[0] == ["submission", *(e.module for e in exercises()), "total"]
-    assert rows[1][0] == "alice" and rows[1][2] == "10" and rows[1][-1] == "10"
+    modules = [e.module for e in exercises()]
+    assert rows[0] == [
+        "submission", *modules, "total", "needs_review", "flags", "sandbox", "data_seed"
+    ]
+    alice = dict(zip(rows[0], rows[1], strict=True))
+    assert alice["submission"] == "alice" and alice["ex02_gather"] == alice["total"] == "10"
+    assert alice["needs_review"] == "no" and alice["sandbox"] == "bubblewrap"
+    assert alice["flags"] == "" and alice["data_seed"].isdigit()
     assert rows[2][0] == "bob" and rows[2][2] == "7"  # loses the two concurrency items (2 + 1)
     data = json.loads((out / "results" / "bob.json").read_text())
     assert data == gradescope_json(_load(out, "bob"))

@@ -93,10 +93,36 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     help="Memory limit of one grading process, in MB.",
 )
 @click.option("--force", is_flag=True, help="Regrade even the submissions already graded.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Draw every submission's grading data from this seed (reproduces a run). "
+    "Default: a secret seed per submission.",
+)
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Grade without the bubblewrap sandbox (machines that cannot run it). Every "
+    "output says so.",
+)
 def grade(
-    submissions: Path, out: Path, jobs: int | None, timeout: float, memory: int, force: bool
+    submissions: Path,
+    out: Path,
+    jobs: int | None,
+    timeout: float,
+    memory: int,
+    force: bool,
+    seed: int | None,
+    no_sandbox: bool,
 ) -> None:
-    """Grade every submission in SUBMISSIONS (a folder or .zip per learner)."""
+    """Grade every submission in SUBMISSIONS (a folder or .zip per learner).
+
+    Each submission is graded in a sandbox: a bubblewrap container with no network,
+    its own processes and an unprivileged user, that sees only its own copy of the
+    submission. If the sandbox does not work on this machine, nothing is graded
+    unless --no-sandbox is given.
+    """
     from .grading.batch import BatchOptions
     from .grading.console import run_batch
     from .grading.worker import Limits
@@ -105,6 +131,8 @@ def grade(
         jobs=jobs or BatchOptions().jobs,
         limits=Limits(timeout=timeout, memory_mb=memory),
         force=force,
+        sandbox=not no_sandbox,
+        seed=seed,
     )
     sys.exit(run_batch(submissions, out, options))
 

@@ -52,6 +52,7 @@ from typing import Any
 import pytest
 
 from .feedback import explain, never_awaited_note
+from .guard import GUARD_KEY, TAMPERED, Guard
 from .harness.checks import RubricFailure, seconds
 from .harness.loop import VirtualLoop, virtual_clocks
 from .harness.world import World
@@ -80,6 +81,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="N",
         help="race items run only this interleaving seed (replay a reported failure)",
+    )
+    group.addoption(
+        "--asynclings-data-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="draw the fakes' results from seed N (batch grading draws one per submission)",
     )
     group.addoption(
         "--asynclings-json",
@@ -142,7 +150,10 @@ def learner(request: pytest.FixtureRequest) -> Learner:
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
     """A fresh simulated world for one rubric item."""
-    return World(replay_seed=request.config.getoption("asynclings_seed"))
+    return World(
+        replay_seed=request.config.getoption("asynclings_seed"),
+        data_seed=request.config.getoption("asynclings_data_seed"),
+    )
 
 
 # Grading ------------------------------------------------------------------------------
@@ -160,6 +171,8 @@ class Grading:
         self.budget_scale = float(config.getini("asynclings_budget_scale"))
         self.files: dict[str, Path] = {}
         """Exercise module file of each graded item (by node id)."""
+        self.guard: Guard | None = None
+        """Integrity checks and tripwires, in batch grading processes only."""
 
     # Which files are graded
 
@@ -234,8 +247,18 @@ class Grading:
         )
         if not learner_files:  # nothing to grade: leave the process as it is
             return (yield)
+        self.guard = self.config.stash.get(GUARD_KEY, None)
+        guard = self.guard
         with virtual_clocks(), _blocking_detection(learner_files):
-            return (yield)
+            if guard is None:
+                return (yield)
+            guard.arm()
+            try:
+                result = yield
+            finally:
+                guard.last_check()
+        guard.close_session()  # the tools as the kit leaves them, its own patches undone
+        return result
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -244,13 +267,24 @@ class Grading:
             return (yield)
         budget = rubric.budget * self.budget_scale
         started, cpu_started = _perf_counter(), time.thread_time()
-        with warnings.catch_warnings(record=True) as caught, _cpu_alarm(budget):
-            warnings.simplefilter("always", RuntimeWarning)
-            try:
-                outcome = yield
-            finally:
-                item.stash[_WALL] = _perf_counter() - started
-                item.stash[_WARNINGS] = [str(w.message) for w in caught]
+        if self.guard is not None:
+            self.guard.before_item()
+        try:
+            with warnings.catch_warnings(record=True) as caught, _cpu_alarm(budget):
+                warnings.simplefilter("always", RuntimeWarning)
+                try:
+                    outcome = yield
+                except _STOPPERS as stopper:
+                    # pytest.exit, pytest.skip, sys.exit from the submission's code: the
+                    # item ends here without a verdict in its favour; the run goes on.
+                    raise RubricFailure(_stopped_message(stopper)) from None
+                finally:
+                    item.stash[_WALL] = _perf_counter() - started
+                    item.stash[_WARNINGS] = [str(w.message) for w in caught]
+        finally:
+            changes = self.guard.after_item(self._file(item)) if self.guard else []
+        if changes:
+            raise RubricFailure(_tampered_message(changes))
         # The budget counts CPU time, not real time: other processes on a loaded machine
         # stretch real time, never this. time.sleep burns no CPU, but blocking-call
         # detection names it; a hang that burns nothing is left to pytest-timeout.
@@ -307,6 +341,12 @@ class Grading:
                     module=exercise.module, title=exercise.title, path=str(path)
                 )
             by_file[path].items.append(item_result)
+        if self.guard is not None:
+            for path, exercise_result in by_file.items():
+                exercise_result.flags = self.guard.flags(str(path))
+                changes = self.guard.tampered.get(str(path))
+                if changes:
+                    _void(exercise_result, _tampered_message(changes))
         order = list(self.modules)
         graded = sorted(by_file.values(), key=lambda e: (order.index(e.module), e.path or ""))
         for exercise_result in graded:
@@ -354,6 +394,38 @@ def _stable(text: str) -> str:
 
 
 _DEFAULT_REPORTCHARS = "fE"
+_STOPPERS = (pytest.exit.Exception, pytest.skip.Exception, pytest.xfail.Exception, SystemExit)
+"""What ends a test without a verdict: pytest's outcome exceptions and sys.exit."""
+
+
+def _stopped_message(stopper: BaseException) -> str:
+    name = type(stopper).__name__
+    what = {
+        "Exit": "pytest.exit()",
+        "Skipped": "pytest.skip()",
+        "SystemExit": "sys.exit()",
+    }.get(name, name)
+    return (
+        f"the submission's code called {what} while it was graded: an exercise function "
+        "must return or raise, never stop or skip the grading"
+    )
+
+
+def _tampered_message(changes: list[str]) -> str:
+    shown = "; ".join(changes[:5]) + ("; ..." if len(changes) > 5 else "")
+    return (
+        f"{TAMPERED} ({shown}): no verdict on this module can be trusted, so every item "
+        "scores nothing; flagged for the instructor's review"
+    )
+
+
+def _void(exercise_result: ExerciseResult, message: str) -> None:
+    exercise_result.items = [
+        ItemResult(i.name, i.title, i.max_points, "failed", message, "", i.wall_seconds)
+        for i in exercise_result.items
+    ]
+
+
 _perf_counter = time.perf_counter  # the real one, whatever virtual_clocks() does
 
 

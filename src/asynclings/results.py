@@ -60,6 +60,9 @@ class ExerciseResult:
     status: ExerciseStatus = "graded"
     items: list[ItemResult] = field(default_factory=list)
     max_points: float = 0.0
+    flags: list[str] = field(default_factory=list)
+    """Evidence for the instructor that the module tried to influence its grading
+    (what the guard refused or put back, suspicious lines of its source)."""
 
     @property
     def points(self) -> float:
@@ -144,6 +147,10 @@ class SubmissionResult:
     content_hash: str = ""
     kit: str = ""
     seconds: float = 0.0
+    sandbox: str = ""
+    """How the submission was isolated: ``bubblewrap``, or ``none`` (``--no-sandbox``)."""
+    data_seed: int | None = None
+    """The seed its grading data was drawn from (``asynclings grade --seed`` replays it)."""
 
     @property
     def points(self) -> float:
@@ -159,7 +166,13 @@ class SubmissionResult:
             self.status != "graded"
             or bool(self.notes)
             or any(e.status in ("crashed", "timed out") for e in self.results.exercises)
+            or self.flagged
         )
+
+    @property
+    def flagged(self) -> bool:
+        """Whether any module carries tripwire or tampering evidence."""
+        return any(e.flags for e in self.results.exercises)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

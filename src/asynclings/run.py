@@ -17,7 +17,7 @@ import pytest
 
 from .results import Results
 
-__all__ = ["grade", "pytest_args"]
+__all__ = ["grade", "grade_in_process", "pytest_args"]
 
 GRADE_INI = Path(__file__).with_name("grade.ini")
 
@@ -27,6 +27,7 @@ def pytest_args(
     *,
     json_path: Path | None = None,
     seed: int | None = None,
+    data_seed: int | None = None,
     quiet: bool = True,
 ) -> list[str]:
     """The pytest command line that grades ``paths`` with the kit's own settings (no
@@ -53,6 +54,8 @@ def pytest_args(
         args += ["-p", "no:terminal"]
     if seed is not None:
         args += ["--asynclings-seed", str(seed)]
+    if data_seed is not None:
+        args += ["--asynclings-data-seed", str(data_seed)]
     return args
 
 
@@ -64,3 +67,30 @@ def grade(paths: Sequence[Path], *, seed: int | None = None, quiet: bool = True)
         if not json_path.exists():
             raise RuntimeError(f"grading produced no results (pytest exit code {exit_code})")
         return Results.read_json(json_path)
+
+
+class _Collector:
+    """Takes the results from the grading plugin itself at the end of the session."""
+
+    def __init__(self) -> None:
+        self.results: Results | None = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        grading = session.config.pluginmanager.get_plugin("asynclings-grading")
+        if grading is not None:
+            self.results = grading.results()
+
+
+def grade_in_process(
+    paths: Sequence[Path], *, data_seed: int | None = None, guard: object | None = None
+) -> Results:
+    """Grade like :func:`grade`, taking the results from the plugin object rather than a
+    file (a batch grading process: nothing the submission can find on disk), with
+    ``guard`` (an :class:`asynclings.guard.Guard`) watching."""
+    collector = _Collector()
+    plugins: list[object] = [collector] + ([guard] if guard is not None else [])
+    exit_code = pytest.main(pytest_args(paths, data_seed=data_seed), plugins=plugins)
+    if collector.results is None:
+        raise RuntimeError(f"grading produced no results (pytest exit code {exit_code})")
+    return collector.results

@@ -12,15 +12,10 @@ crashes loses its points.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import multiprocessing
+import hmac
 import os
-import shutil
-import signal
-import tempfile
-import threading
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -29,14 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..guard import TAMPERED, scan_source
 from ..manifest import Exercise, content_root, exercises
 from ..results import ExerciseResult, ItemResult, Results, SubmissionResult
 from ..rubric import rubric_of
 from .gradebook import Gradebook
 from .intake import Entry, Intake, collect, discover
-from .worker import Limits, Task, grade_in_child
+from .sandbox import SandboxUnavailable, WorkerDied, WorkerPool, check_sandbox
+from .worker import Limits
 
-__all__ = ["BatchOptions", "BatchRun", "grade_batch", "kit_fingerprint"]
+__all__ = ["BatchOptions", "BatchRun", "SandboxUnavailable", "grade_batch", "kit_fingerprint"]
 
 MAX_RESULT_BYTES = 5_000_000
 NOT_SUBMITTED = "not submitted"
@@ -49,6 +46,18 @@ class BatchOptions:
     """Twice the cores: part of a grading run waits in real time (ex01's ``main``)."""
     limits: Limits = field(default_factory=Limits)
     force: bool = False
+    sandbox: bool = True
+    """Grade each submission in the bubblewrap sandbox (``--no-sandbox``: without)."""
+    seed: int | None = None
+    """Draw every submission's grading data from this seed (reproduce a run); by
+    default each submission gets its own, drawn from a secret made for the batch."""
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+
+    def data_seed(self, content_hash: str) -> int:
+        if self.seed is not None:
+            return self.seed
+        digest = hmac.new(self.secret, content_hash.encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:4], "big")
 
 
 @dataclass
@@ -95,11 +104,16 @@ def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseR
     """The child's verdicts, checked against the rubric the parent knows: points come
     from the rubric, items the child did not report count as failed."""
     by_name = {item.name: item for item in reported.items} if reported else {}
+    flags = [str(flag)[:500] for flag in reported.flags][:50] if reported else []
     items = []
     for rubric_item in rubric_of(exercise):
         got = by_name.get(rubric_item.name)
         if got is None or got.status not in ("passed", "failed"):
-            message = "this item reported no verdict, so it scores nothing"
+            message = (
+                "this item reported no verdict, so it scores nothing"
+                if not flags
+                else "this item has no verdict that can be trusted, so it scores nothing"
+            )
             items.append(ItemResult.of(rubric_item, "failed", message))
             continue
         items.append(
@@ -118,6 +132,7 @@ def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseR
         status="graded",
         items=items,
         max_points=sum(i.max_points for i in items),
+        flags=flags,
     )
 
 
@@ -130,116 +145,114 @@ class _ChildOutcome:
     problem: str = ""
     status: str = "crashed"
     output_tail: str = ""
-
-
-class _Children:
-    """Starts grading processes from a warm forkserver and kills what they leave."""
-
-    def __init__(self) -> None:
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["asynclings.grading.preload"])
-        self._live: set[int] = set()
-        self._lock = threading.Lock()
-        self._stopping = False
-
-    def kill_all(self) -> None:
-        """Stop: kill every running grading process; start no more."""
-        with self._lock:
-            self._stopping = True
-            for pid in list(self._live):
-                _kill_group(pid)
-
-    def run(self, modules: dict[str, bytes], limits: Limits) -> _ChildOutcome:
-        if self._stopping:
-            raise _Stopped
-        scratch = Path(tempfile.mkdtemp(prefix="asynclings-grade-"))
-        try:
-            folder = scratch / "submission"
-            folder.mkdir()
-            for module, data in modules.items():
-                (folder / f"{module}.py").write_bytes(data)
-            task = Task(folder=folder, result_path=scratch / "results.json", limits=limits)
-            process = self._context.Process(target=grade_in_child, args=(task,))
-            with self._lock:
-                if self._stopping:
-                    raise _Stopped
-                process.start()
-                assert process.pid is not None
-                self._live.add(process.pid)
-            process.join(limits.timeout)
-            timed_out = process.is_alive()
-            _kill_group(process.pid)
-            process.kill()
-            process.join(5)
-            with self._lock:
-                self._live.discard(process.pid)
-            return _read_outcome(task, timed_out, process.exitcode)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+    flags: list[str] = field(default_factory=list)
 
 
 class _Stopped(Exception):
     """The batch is stopping: no new grading process is started."""
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+class _Children:
+    """Runs grading jobs on a pool of warm workers (sandboxed unless told otherwise)."""
+
+    def __init__(self, jobs: int, *, sandboxed: bool) -> None:
+        self.pool = WorkerPool(jobs, sandboxed=sandboxed)
+        self._stopping = False
+
+    def start(self) -> None:
+        """Start one worker now and check its sandbox: refuse early, not mid-batch."""
+        worker = self.pool.acquire()
+        try:
+            worker.start()
+            if self.pool.sandboxed:
+                problems = check_sandbox(worker)
+                if problems:
+                    raise SandboxUnavailable(
+                        "the sandbox does not isolate as it must: " + "; ".join(problems)
+                    )
+        finally:
+            self.pool.release(worker)
+
+    def kill_all(self) -> None:
+        """Stop: kill every worker; start no more jobs."""
+        self._stopping = True
+        self.pool.stop()
+
+    def run(self, modules: dict[str, bytes], limits: Limits, seed: int | None) -> _ChildOutcome:
+        if self._stopping:
+            raise _Stopped
+        try:
+            worker = self.pool.acquire()
+        except WorkerDied:
+            raise _Stopped from None
+        try:
+            reply = worker.run(modules, limits, seed)
+        except WorkerDied as died:
+            if self._stopping:
+                raise _Stopped from None
+            return _ChildOutcome(None, f"the grading worker failed: {died}", "crashed")
+        finally:
+            self.pool.release(worker)
+        return _outcome(reply, limits)
 
 
-def _tail(path: Path, lines: int = 6) -> str:
-    try:
-        with path.open("rb") as file:
-            file.seek(0, os.SEEK_END)
-            file.seek(max(0, file.tell() - 2000))
-            text = file.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _read_outcome(task: Task, timed_out: bool, exitcode: int | None) -> _ChildOutcome:
-    tail = _tail(task.result_path.parent / "output.log")
-    if timed_out:
+def _outcome(reply: dict[str, Any], limits: Limits) -> _ChildOutcome:
+    tail = str(reply.get("output_tail", ""))[-2000:]
+    status = reply.get("status")
+    if status == "timed out":
         return _ChildOutcome(
             None,
-            f"grading did not finish within {task.limits.timeout:g} s of real time and was "
+            f"grading did not finish within {limits.timeout:g} s of real time and was "
             "stopped: the code hangs or runs far too long (an endless loop, a blocking call "
             "at import or in a function)",
             "timed out",
             tail,
         )
-    path = task.result_path
-    if not path.is_file():
-        how = (
-            f"killed by signal {-exitcode}"
-            if exitcode is not None and exitcode < 0
-            else f"exit status {exitcode}"
-        )
+    if status == "forged":
         return _ChildOutcome(
             None,
-            f"the grading process ended without results ({how}): the code stopped the "
-            "interpreter (os._exit, sys.exit in a thread, a crash) or ran out of memory "
-            f"(limit {task.limits.memory_mb} MB)",
+            "the grading process's results channel carried data the grader did not write: "
+            "the submission's code wrote to it, so no verdict of this run stands",
+            "crashed",
+            tail,
+            flags=["wrote to the grader's results channel (a forged results message)"],
+        )
+    if status != "ok":
+        return _ChildOutcome(
+            None,
+            f"the grading process ended without results ({reply.get('exit', 'unknown')}): "
+            "the code stopped the interpreter (os._exit, sys.exit in a thread, a crash) or "
+            f"ran out of memory (limit {limits.memory_mb} MB)",
             "crashed",
             tail,
         )
     try:
-        if path.stat().st_size > MAX_RESULT_BYTES:
-            raise ValueError("oversized")
-        return _ChildOutcome(Results.from_dict(json.loads(path.read_text(encoding="utf-8"))))
-    except (ValueError, TypeError, KeyError, OSError):
+        data = reply["results"]
+        results = Results.from_dict(data)
+        late = [str(change) for change in data.get("late_tampering", [])]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return _ChildOutcome(None, "the grading process left invalid results", "crashed", tail)
+    if late:
         return _ChildOutcome(
-            None, "the grading process left an invalid results file", "crashed", tail
+            None,
+            f"{TAMPERED} after its last item was graded ({'; '.join(late[:5])}): no verdict "
+            "of this run can be trusted",
+            "graded",
+            tail,
+            flags=[f"changed the grader's tools after its last item: {c}" for c in late],
         )
+    return _ChildOutcome(results)
 
 
 # One submission ----------------------------------------------------------------------------
 
 
 def _grade_submission(
-    entry: Entry, intake: Intake, children: _Children, limits: Limits, kit: str
+    entry: Entry, intake: Intake, children: _Children, options: BatchOptions, kit: str
 ) -> SubmissionResult:
+    limits = options.limits
+    seed = options.data_seed(intake.content_hash)
+    sandbox = "bubblewrap" if options.sandbox else "none"
     started = time.perf_counter()
     notes = list(intake.notes)
     everything = {exercise.module: exercise for exercise in exercises()}
@@ -255,6 +268,7 @@ def _grade_submission(
             notes=notes,
             content_hash=intake.content_hash,
             kit=kit,
+            sandbox=sandbox,
         )
     by_module: dict[str, ExerciseResult] = {}
     to_grade = {}
@@ -267,7 +281,7 @@ def _grade_submission(
         else:
             to_grade[module] = data
     if to_grade:
-        outcome = children.run(to_grade, limits)
+        outcome = children.run(to_grade, limits, seed)
         if outcome.results is not None:
             reported = {e.module: e for e in outcome.results.exercises}
             for module in to_grade:
@@ -275,7 +289,7 @@ def _grade_submission(
         else:
             # Find the culprit: each module alone, so the others keep their points.
             for module, data in to_grade.items():
-                alone = children.run({module: data}, limits)
+                alone = children.run({module: data}, limits, seed)
                 if alone.results is not None:
                     reported = {e.module: e for e in alone.results.exercises}
                     by_module[module] = _validated(everything[module], reported.get(module))
@@ -283,7 +297,13 @@ def _grade_submission(
                     by_module[module] = _uniform(
                         everything[module], alone.status, alone.problem, alone.output_tail
                     )
-                    notes.append(f"{module}.py: {alone.status}")
+                    by_module[module].flags = alone.flags
+                    if alone.status != "graded":
+                        notes.append(f"{module}.py: {alone.status}")
+    for module, data in to_grade.items():
+        # Read outside the grading process: evidence even when that process died.
+        source = data.decode("utf-8", "replace")
+        by_module[module].flags += [f"source {line}" for line in scan_source(source)]
     results = Results([by_module[module] for module in everything])
     return SubmissionResult(
         entry.id,
@@ -293,6 +313,8 @@ def _grade_submission(
         content_hash=intake.content_hash,
         kit=kit,
         seconds=round(time.perf_counter() - started, 3),
+        sandbox=sandbox,
+        data_seed=seed,
     )
 
 
@@ -315,8 +337,9 @@ def grade_batch(
     """
     started = time.perf_counter()
     entries, notes = discover(submissions)
-    kit = kit_fingerprint()
-    children = _Children()
+    # A submission graded without the sandbox is due for grading again with it.
+    kit = kit_fingerprint() + ("" if options.sandbox else "+unsandboxed")
+    children = _Children(max(1, options.jobs), sandboxed=options.sandbox)
     graded: list[str] = []
     with Gradebook(gradebook_path) as book:
         pending: list[tuple[Entry, Intake]] = []
@@ -324,6 +347,8 @@ def grade_batch(
             intake = collect(entry)
             if options.force or not book.is_current(entry.id, intake.content_hash, kit):
                 pending.append((entry, intake))
+        if pending:
+            children.start()  # refuses here if the sandbox does not work
         if on_start is not None:
             on_start(len(pending))
         executor = ThreadPoolExecutor(max_workers=max(1, options.jobs))
@@ -331,7 +356,7 @@ def grade_batch(
         try:
             for entry, intake in pending:
                 futures[
-                    executor.submit(_grade_submission, entry, intake, children, options.limits, kit)
+                    executor.submit(_grade_submission, entry, intake, children, options, kit)
                 ] = entry
             remaining = set(futures)
             while remaining:
@@ -349,6 +374,7 @@ def grade_batch(
             executor.shutdown(wait=True, cancel_futures=True)
             raise
         executor.shutdown(wait=True)
+        children.kill_all()
         current = [book.load(entry.id) for entry in entries]
     return BatchRun(
         results=[r for r in current if r is not None],

@@ -15,7 +15,8 @@ from rich.table import Table
 
 from ..reports.files import write_outputs
 from ..results import SubmissionResult
-from .batch import BatchOptions, grade_batch
+from .batch import BatchOptions, SandboxUnavailable, grade_batch
+from .sandbox import HOW_TO_FIX
 
 __all__ = ["run_batch"]
 
@@ -50,6 +51,12 @@ def run_batch(submissions: Path, out: Path, options: BatchOptions) -> int:
             run = grade_batch(
                 submissions, out / "gradebook.sqlite", options, on_start=on_start, on_done=on_done
             )
+    except SandboxUnavailable as problem:
+        console.print(
+            f"[red]not graded[/]: asynclings grades each submission in a sandbox, and it "
+            f"does not work on this machine: {problem}.\nTo fix: {HOW_TO_FIX}."
+        )
+        return 2
     except KeyboardInterrupt:
         console.print(
             "[red]interrupted[/]: every submission graded so far is saved in "
@@ -72,12 +79,21 @@ def _summary(
     seconds: float,
     out: Path,
 ) -> None:
+    if any(r.sandbox == "none" for r in results):
+        console.print(
+            "[red]UNSANDBOXED[/]: submissions marked so ran without the sandbox "
+            "(--no-sandbox); their code could reach this machine and each other."
+        )
     table = Table(title="asynclings grade", title_justify="left")
     table.add_column("submission")
     table.add_column("points", justify="right")
     table.add_column("attention")
     for result in results:
-        attention = result.reason or "; ".join(result.notes[:2])
+        attention = result.reason or "; ".join(
+            ([f"flagged: {_first_flag(result)}"] if result.flagged else []) + result.notes[:2]
+        )
+        if result.sandbox == "none":
+            attention = f"UNSANDBOXED. {attention}".strip()
         style = "red" if result.status != "graded" else ("yellow" if result.needs_review else "")
         table.add_row(
             result.submission, f"{result.points:g}/{result.max_points:g}", attention, style=style
@@ -97,3 +113,10 @@ def _summary(
     if review:
         console.print(f"[yellow]needs review[/]: {', '.join(review)}")
     console.print(f"written: {out}/grades.csv, results/, feedback/, report.html, gradebook.sqlite")
+
+
+def _first_flag(result: SubmissionResult) -> str:
+    for exercise in result.results.exercises:
+        if exercise.flags:
+            return f"{exercise.module}: {exercise.flags[0]}"
+    return ""

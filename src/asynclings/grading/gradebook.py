@@ -26,9 +26,13 @@ CREATE TABLE IF NOT EXISTS grades (
     status       TEXT NOT NULL,
     needs_review INTEGER NOT NULL,
     graded_at    TEXT NOT NULL,
-    result       TEXT NOT NULL
+    result       TEXT NOT NULL,
+    sandbox      TEXT NOT NULL DEFAULT '',
+    flags        TEXT NOT NULL DEFAULT ''
 )
 """
+_ADDED = {"sandbox": "TEXT NOT NULL DEFAULT ''", "flags": "TEXT NOT NULL DEFAULT ''"}
+"""Columns newer than the first gradebooks: added to an older file when it is opened."""
 
 
 class Gradebook:
@@ -39,6 +43,10 @@ class Gradebook:
         self._db = sqlite3.connect(path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(grades)")}
+        for column, kind in _ADDED.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE grades ADD COLUMN {column} {kind}")
         self._db.commit()
 
     def __enter__(self) -> Gradebook:
@@ -61,7 +69,9 @@ class Gradebook:
     def save(self, result: SubmissionResult) -> None:
         """Record one submission's result (replacing an older one), durably."""
         self._db.execute(
-            "INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO grades (submission, content_hash, kit, points, max_points,"
+            " status, needs_review, graded_at, result, sandbox, flags)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 result.submission,
                 result.content_hash,
@@ -72,6 +82,8 @@ class Gradebook:
                 int(result.needs_review),
                 time.strftime("%Y-%m-%dT%H:%M:%S"),
                 json.dumps(result.to_dict()),
+                result.sandbox,
+                "\n".join(f"{e.module}: {f}" for e in result.results.exercises for f in e.flags),
             ),
         )
         self._db.commit()

@@ -1,33 +1,55 @@
-"""The grading process of one submission, and the warm server it is forked from.
+"""The grading worker: a warm process that grades one submission at a time, each in a
+child process of its own.
 
-Each submission is graded in a process of its own, forked from a *forkserver* that has
-pytest, the plugin and every grader already imported (start-up would otherwise dominate:
-a fresh interpreter needs ~0.3 s before grading anything). The child:
+The batch (:mod:`.batch`) starts one worker per parallel slot, inside a bubblewrap
+sandbox (:mod:`.sandbox`) or, with ``--no-sandbox``, as a plain subprocess, and talks
+to it over its stdin and stdout in length-prefixed JSON frames
+(:func:`read_frame`/:func:`write_frame`).
 
-* starts a session of its own (``setsid``), so that the whole process group, and
-  anything the submission spawned in it, can be killed at the end;
-* sets rlimits: address space (memory), file size (output), CPU seconds, no core files;
-* clears the environment to a minimal one and works in a private scratch folder that
-  holds only its copy of the submission;
-* sends its stdout and stderr to a capped file in that folder;
-* grades and writes the results as JSON to a path the parent chose, then ``_exit``s.
+At start the worker imports pytest, the plugin and every grader and runs one
+throwaway grading run (:func:`warm`), then says ``hello`` with the facts of the
+sandbox it finds itself in (:func:`inspect_sandbox`). For each job it forks a child
+that:
 
-The parent (:mod:`.batch`) never trusts the exit code or the output: only a results file
-that parses and matches the expected rubric counts.
+* starts a session of its own and sets rlimits (address space, file size, CPU
+  seconds, processes, no core files);
+* writes the submission's modules into a private scratch folder, the only copy of
+  any submission it can see, clears the environment and sends its stdout and stderr
+  to a capped file there;
+* installs the guard (:mod:`asynclings.guard`: tripwires and integrity checks) and
+  grades;
+* sends the results, prefixed with the job's secret token, down a pipe, then exits.
+
+The worker waits for the child within the job's time limit, then kills everything the
+job left behind (in the sandbox: every other process in its PID namespace), wipes the
+scratch space and answers with one frame. Results without the token, or with more than
+one message on the pipe, are reported as forged: the learner's code wrote to the
+results channel.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import resource
+import select
+import shutil
 import signal
+import struct
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
-__all__ = ["Limits", "Task", "grade_in_child", "warm"]
+__all__ = ["Limits", "read_frame", "serve", "warm", "write_frame"]
+
+MAX_FRAME = 64 * 1024 * 1024
+MAX_RESULT_BYTES = 5_000_000
+SCRATCH = "asynclings-job"
 
 
 @dataclass(frozen=True)
@@ -35,20 +57,53 @@ class Limits:
     """Resource limits of one grading process."""
 
     timeout: float = 60.0
-    """Real seconds before the whole process group is killed."""
+    """Real seconds before the whole job is killed."""
     memory_mb: int = 2048
     """Address-space limit; a submission that allocates without bound gets MemoryError."""
     output_mb: int = 16
     """Largest file the process may write (its captured output included)."""
+    processes: int = 64
+    """Processes and threads the job may run at once (a fork bomb stops there)."""
 
 
-@dataclass(frozen=True)
-class Task:
-    """What one child grades: the modules in ``folder``, results to ``result_path``."""
+# Frames ------------------------------------------------------------------------------------
 
-    folder: Path
-    result_path: Path
-    limits: Limits
+
+def write_frame(stream: IO[bytes], message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode()
+    stream.write(struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: IO[bytes]) -> dict[str, Any] | None:
+    """The next frame, or ``None`` at end of stream."""
+    header = _read_exactly(stream, 4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    if size > MAX_FRAME:
+        raise ValueError(f"frame of {size} bytes is over the limit")
+    data = _read_exactly(stream, size)
+    if len(data) < size:
+        return None
+    message = json.loads(data)
+    if not isinstance(message, dict):
+        raise ValueError("a frame must hold a JSON object")
+    return message
+
+
+# Warm start --------------------------------------------------------------------------------
 
 
 def warm() -> None:
@@ -59,8 +114,8 @@ def warm() -> None:
     ``gc.freeze()`` keeps the collector off the inherited objects in every child.
     """
     import gc
-    import shutil
 
+    from .. import guard  # noqa: F401  (imported before any submission is)
     from ..manifest import exercises
     from ..rubric import rubric_of
     from ..run import grade
@@ -78,26 +133,221 @@ def warm() -> None:
     gc.freeze()
 
 
+def inspect_sandbox() -> dict[str, Any]:
+    """What this process can and cannot do: the facts the batch checks before it
+    trusts the sandbox with a submission."""
+    import socket
+
+    from ..manifest import content_root
+
+    facts: dict[str, Any] = {"uid": os.getuid(), "pid": os.getpid()}
+    try:
+        with socket.create_connection(("192.0.2.1", 9), timeout=0.5):
+            facts["network"] = "reachable"
+    except OSError as error:
+        facts["network"] = f"unreachable ({error.strerror or error})"
+    probe = content_root() / "graders" / ".asynclings-write-probe"
+    try:
+        probe.write_text("x")
+        probe.unlink()
+        facts["kit_writable"] = True
+    except OSError:
+        facts["kit_writable"] = False
+    facts["solutions_visible"] = any((content_root() / "solutions").glob("*.py"))
+    return facts
+
+
+def _make_undumpable() -> None:
+    """No process of the same user may ptrace this one or read its memory (the children
+    a job leaves behind run as the same user); children inherit the setting."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_dumpable = 4
+    libc.prctl(pr_set_dumpable, 0, 0, 0, 0)
+    for name in [n for n in sys.modules if n == "ctypes" or n.startswith(("ctypes.", "_ctypes"))]:
+        del sys.modules[name]  # a submission importing ctypes raises the import event
+
+
+# The worker loop -----------------------------------------------------------------------
+
+
+def serve(stdin: IO[bytes], stdout: IO[bytes], *, sandboxed: bool) -> None:
+    """Answer jobs from ``stdin`` until it closes."""
+    warm()
+    if sandboxed:
+        _make_undumpable()
+    write_frame(stdout, {"hello": inspect_sandbox()})
+    scratch_root = Path(tempfile.gettempdir())
+    while True:
+        job = read_frame(stdin)
+        if job is None:
+            return
+        reply = _run_job(job, scratch_root, sandboxed=sandboxed)
+        write_frame(stdout, reply)
+
+
+def _run_job(job: dict[str, Any], scratch_root: Path, *, sandboxed: bool) -> dict[str, Any]:
+    limits = Limits(**job["limits"])
+    token = job["token"].encode()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}-", dir=scratch_root))
+    read_end, write_end = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _child(job, limits, scratch, write_end, token)
+    os.close(write_end)
+    data, timed_out, status = _collect(pid, read_end, started + limits.timeout)
+    os.close(read_end)
+    _kill_leftovers(pid, sandboxed=sandboxed)
+    output_tail = _tail(scratch / "output.log")
+    shutil.rmtree(scratch, ignore_errors=True)
+    if sandboxed:
+        _wipe_shared_scratch(scratch_root)
+    reply: dict[str, Any] = {
+        "seconds": round(time.monotonic() - started, 3),
+        "output_tail": output_tail,
+        "exit": _describe_exit(status),
+    }
+    if timed_out:
+        reply["status"] = "timed out"
+        return reply
+    if not data:
+        reply["status"] = "crashed"
+        return reply
+    if (
+        not data.startswith(token + b"\n")
+        or data.count(b"\n" + token)
+        or len(data) > (MAX_RESULT_BYTES + len(token) + 1)
+    ):
+        reply["status"] = "forged"
+        return reply
+    try:
+        reply["results"] = json.loads(data[len(token) + 1 :])
+        reply["status"] = "ok"
+    except ValueError:
+        reply["status"] = "forged"
+    return reply
+
+
+def _collect(pid: int, fd: int, deadline: float) -> tuple[bytes, bool, int | None]:
+    """Read the child's results until it exits (or the deadline passes)."""
+    chunks: list[bytes] = []
+    size = 0
+    status: int | None = None
+    eof = False
+    while True:
+        if status is None:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = raw
+        if status is not None and eof:
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            if status is None:
+                return b"".join(chunks), True, None
+            break  # exited, but something it left holds the pipe open
+        if eof:
+            time.sleep(min(0.005, remaining))
+            continue
+        ready, _, _ = select.select([fd], [], [], min(0.05, remaining))
+        if ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                eof = True
+            elif size <= MAX_RESULT_BYTES + 1024:
+                chunks.append(chunk)
+                size += len(chunk)
+    return b"".join(chunks), False, status
+
+
+def _describe_exit(status: int | None) -> str:
+    if status is None:
+        return "still running"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(number).name}"
+        return f"killed by signal {number}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
+def _kill_leftovers(pid: int, *, sandboxed: bool) -> None:
+    """Kill the child and everything it started.
+
+    In the sandbox every process but this one and the namespace's init belongs to the
+    job, daemons that left the child's session included: ``kill(-1)`` reaches them all.
+    Outside it, the child's session is the best handle there is.
+    """
+    if sandboxed:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(-1, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def _wipe_shared_scratch(scratch_root: Path) -> None:
+    """Remove whatever a job left in the sandbox's writable places."""
+    for place in (scratch_root, Path("/dev/shm")):
+        with contextlib.suppress(OSError):
+            for entry in place.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
+
+
+def _tail(path: Path, lines: int = 6) -> str:
+    try:
+        with path.open("rb") as file:
+            file.seek(0, os.SEEK_END)
+            file.seek(max(0, file.tell() - 2000))
+            text = file.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
 def _limit(kind: int, value: int) -> None:
     # A limit the machine does not allow: keep its own.
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(kind, (value, value))
 
 
-def grade_in_child(task: Task) -> None:
-    """Body of the grading process (runs in the forked child; never returns)."""
+def _child(
+    job: dict[str, Any], limits: Limits, scratch: Path, results_fd: int, token: bytes
+) -> None:
+    """Body of the job's process (forked from the worker; never returns)."""
+    # Captured before any submission code runs: whatever it rebinds later, the
+    # results leave through these.
+    write, exit_now, dumps = os.write, os._exit, json.dumps
     try:
+        os.closerange(3, results_fd)  # the worker's own pipes stay out of reach
+        os.closerange(results_fd + 1, 1 << 16)
         os.setsid()
-        scratch = task.result_path.parent
-        limits = task.limits
+        folder = scratch / "submission"
+        folder.mkdir()
+        for module, encoded in job["modules"].items():
+            (folder / f"{module}.py").write_bytes(base64.b64decode(encoded))
+        tmp = scratch / "tmp"
+        tmp.mkdir()
         _limit(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
         _limit(resource.RLIMIT_FSIZE, limits.output_mb * 1024 * 1024)
         _limit(resource.RLIMIT_CPU, int(limits.timeout) + 5)
         _limit(resource.RLIMIT_CORE, 0)
+        _limit(resource.RLIMIT_NPROC, limits.processes)
         # Over-long writes fail with EFBIG instead of killing the process silently.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        tmp = scratch / "tmp"
-        tmp.mkdir(exist_ok=True)
         os.environ.clear()
         os.environ.update(
             {
@@ -114,18 +364,47 @@ def grade_in_child(task: Task) -> None:
         output = os.open(scratch / "output.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(output, 1)
         os.dup2(output, 2)
+        os.close(output)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
+        os.close(devnull)
 
-        from ..run import grade
+        from ..guard import Guard
+        from ..run import grade_in_process
 
-        results = grade([task.folder])
-        partial = task.result_path.with_suffix(".partial")
-        results.write_json(partial)
-        partial.rename(task.result_path)
-    except BaseException:  # the parent reads the absence of results, not this
+        guard = Guard(learner_dirs=[folder], scratch=scratch)
+        results = grade_in_process([folder], data_seed=job.get("seed"), guard=guard)
+
+        def serialize(late: list[str]) -> bytes:
+            data = results.to_dict()
+            if late:  # changed after the last item: no module's verdicts stand
+                data["late_tampering"] = late
+            return dumps(data).encode()
+
+        payload = guard.seal(serialize)
+        message = token + b"\n" + payload
+        view = memoryview(message)
+        while view:
+            view = view[write(results_fd, view) :]
+    except BaseException:  # the worker reads the absence of results, not this
         import traceback
 
         traceback.print_exc()
     finally:
-        os._exit(0)
+        exit_now(0)
+
+
+def main() -> None:
+    sandboxed = "--sandboxed" in sys.argv[1:]
+    # Frames travel on the original stdin/stdout; everything else printed goes to stderr.
+    stdin = os.fdopen(os.dup(0), "rb", buffering=0)
+    stdout = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
+        serve(stdin, stdout, sandboxed=sandboxed)
+
+
+if __name__ == "__main__":
+    main()

@@ -99,7 +99,9 @@ class FakeFetch:
 
     ``replies`` maps each url to how its calls behave: a number of seconds, a
     :class:`Reply`, or a list of them, one per attempt (the last one repeats). Each
-    successful call returns ``results[url]`` (default: ``"<body of URL>"``).
+    successful call returns ``results[url]`` (default: ``"<body of URL>"``, or
+    ``"<body of URL #TAG>"`` with a ``tag``, which batch grading draws per submission
+    so that results copied from a message are wrong the next time).
     """
 
     def __init__(
@@ -107,10 +109,12 @@ class FakeFetch:
         replies: Mapping[str, ReplySpec],
         *,
         results: Mapping[str, object] | None = None,
+        tag: str = "",
     ) -> None:
         self.replies = dict(replies)
+        suffix = f" #{tag}" if tag else ""
         self.results: dict[str, object] = {
-            url: (results[url] if results and url in results else f"<body of {url}>")
+            url: (results[url] if results and url in results else f"<body of {url}{suffix}>")
             for url in self.replies
         }
         self.calls: list[FetchCall] = []

@@ -65,8 +65,17 @@ def expect_finished_at(
 ) -> None:
     """The call took exactly ``expected`` simulated seconds; otherwise fail with the
     learner's timeline beside the expected one, and name sequential awaiting when the
-    duration is the sum of the fetches."""
+    duration is the sum of the fetches. The right duration without fetching every url
+    (waiting it out with asyncio.sleep, say) does not count."""
     if close(run.duration, expected):
+        never = [url for url in fetch.urls if not fetch.calls_for(url)]
+        if never:
+            fail(
+                f"{run.name} took the expected {seconds(expected)} but never fetched "
+                f"{describe(never)}: the time must come from running the fetches, "
+                "concurrently",
+                details=_picture(run, fetch, expected_picture or expected_spans(fetch)),
+            )
         return
     latencies = [fetch.reply_for(url, 0).after for url in fetch.urls]
     listed = ", ".join(seconds(t).removesuffix(" s") for t in latencies[:-1])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,10 +73,18 @@ class Run:
 class World:
     """Fakes, clock and probes for one rubric item. ``seed`` shapes everything random."""
 
-    def __init__(self, seed: int = 0, *, replay_seed: int | None = None) -> None:
+    def __init__(
+        self, seed: int = 0, *, replay_seed: int | None = None, data_seed: int | None = None
+    ) -> None:
         self.seed = seed
         self.replay_seed = replay_seed
         """When set (``--asynclings-seed``), :meth:`explore` runs only this seed."""
+        self.data_seed = data_seed
+        """When set (batch grading), the fakes' results are drawn from it."""
+        self.tag = (
+            f"{random.Random(data_seed).getrandbits(32):08x}" if data_seed is not None else ""
+        )
+        """Marks every result of this world's fakes (see FakeFetch)."""
         self.fetches: list[FakeFetch] = []
         """Every fake fetch :meth:`fetch` made, in order."""
 
@@ -91,7 +100,7 @@ class World:
         self, replies: Mapping[str, ReplySpec], *, results: Mapping[str, object] | None = None
     ) -> FakeFetch:
         """A fake ``fetch``: see :class:`~asynclings.harness.fakes.FakeFetch`."""
-        fetch = FakeFetch(replies, results=results)
+        fetch = FakeFetch(replies, results=results, tag=self.tag)
         self.fetches.append(fetch)
         return fetch
 

@@ -33,7 +33,9 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
     modules = [e.module for e in exercises()]
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["submission", *modules, "total"])
+        writer.writerow(
+            ["submission", *modules, "total", "needs_review", "flags", "sandbox", "data_seed"]
+        )
         for result in results:
             points = {e.module: e.points for e in result.results.exercises}
             writer.writerow(
@@ -41,8 +43,32 @@ def write_csv(path: Path, results: list[SubmissionResult]) -> None:
                     result.submission,
                     *(_number(points.get(m, 0)) for m in modules),
                     _number(result.points),
+                    "yes" if result.needs_review else "no",
+                    " | ".join(_flags(result)),
+                    result.sandbox or "none",
+                    "" if result.data_seed is None else result.data_seed,
                 ]
             )
+
+
+def _flags(result: SubmissionResult) -> list[str]:
+    return [f"{e.module}: {flag}" for e in result.results.exercises for flag in e.flags]
+
+
+def _integrity_lines(result: SubmissionResult) -> list[str]:
+    """What the learner and the instructor are told about the grading's integrity."""
+    lines = []
+    flags = _flags(result)
+    if flags:
+        lines.append(
+            "**Flagged for review**: this submission's code tried to influence its own "
+            "grading or reach beyond it: "
+            + "; ".join(flags[:8])
+            + ("; ..." if len(flags) > 8 else "")
+        )
+    if result.sandbox == "none":
+        lines.append("**Unsandboxed**: graded without the sandbox (`--no-sandbox`).")
+    return lines
 
 
 def _item_output(message: str, details: str) -> str:
@@ -72,6 +98,8 @@ def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
     summary = f"{_number(result.points)}/{_number(result.max_points)} points."
     if result.reason:
         summary += f" {result.reason}"
+    for line in _integrity_lines(result):
+        summary += f"\n\n{line}"
     return {
         "score": _number(result.points),
         "max_score": _number(result.max_points),
@@ -79,6 +107,12 @@ def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
         "output": summary,
         "output_format": "md",
         "visibility": "visible",
+        "extra_data": {
+            "needs_review": result.needs_review,
+            "flags": _flags(result),
+            "sandbox": result.sandbox or "none",
+            "data_seed": result.data_seed,
+        },
         "tests": tests,
     }
 
@@ -126,6 +160,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
     ]
     if result.reason:
         lines += [f"This submission could not be graded: {result.reason}", ""]
+    for line in _integrity_lines(result):
+        lines += [line, ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]
     for exercise in result.results.exercises:
         status: str = "complete" if exercise.complete else exercise.status

@@ -261,7 +261,8 @@ def _common_failures(counted: list[SubmissionResult], limit: int = 12) -> list[_
 @dataclass
 class _Reason:
     kind: str
-    """``rejected``, ``crashed``, ``timed out`` or ``note``: the badge."""
+    """``rejected``, ``crashed``, ``timed out``, ``note``, ``flagged`` (evidence that
+    the code tried to influence its grading) or ``unsandboxed``: the badge."""
     text: str
 
 
@@ -284,6 +285,10 @@ def _reasons(result: SubmissionResult) -> list[_Reason]:
             reasons.append(_Reason(exercise.status, f"{exercise.module}: {why}".rstrip(": ")))
             shown.add(f"{exercise.module}.py: {exercise.status}")
     reasons += [_Reason("note", note) for note in result.notes if note not in shown]
+    for exercise in result.results.exercises:
+        reasons += [_Reason("flagged", f"{exercise.module}: {flag}") for flag in exercise.flags]
+    if result.sandbox == "none":
+        reasons.append(_Reason("unsandboxed", "graded without the sandbox (--no-sandbox)"))
     return reasons
 
 
@@ -385,6 +390,7 @@ def render_report(results: list[SubmissionResult]) -> str:
         hardest=_hardest(summaries),
         failures=_common_failures(counted),
         review=review,
+        unsandboxed=sum(1 for r in results if r.sandbox == "none"),
         modules=modules,
         rows=[_row(r, modules) for r in sorted(results, key=lambda r: r.submission)],
     )

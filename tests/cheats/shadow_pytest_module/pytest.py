@@ -1,0 +1,4 @@
+import sys
+
+def main(*args, **kwargs):
+    sys.exit(0)
