@@ -2,10 +2,10 @@ import asyncio
 
 import pytest
 
+from asynclings.harness import VirtualLoop
+
 # Submissions, not tests: the cheat suite's conftest.py and pytest.py must never load.
 collect_ignore = ["cheats", "mutants", "idioms"]
-
-from asynclings.harness import VirtualLoop
 
 
 def pytest_asyncio_loop_factories(config, item):

@@ -135,7 +135,7 @@ def test_unsandboxed_grading_scores_the_same_and_says_so_everywhere(tmp_path):
     sandboxed, _ = _run(subs, tmp_path / "a")
     options = BatchOptions(jobs=2, limits=Limits(timeout=20, memory_mb=1024), sandbox=False)
     (tmp_path / "b").mkdir()
-    plain, by_id = _run(subs, tmp_path / "b", options)
+    plain, _ = _run(subs, tmp_path / "b", options)
     assert [r.points for r in plain.results] == [r.points for r in sandboxed.results]
     assert plain.results[0].sandbox == "none" and sandboxed.results[0].sandbox == "bubblewrap"
     out = tmp_path / "out"
@@ -300,7 +300,13 @@ def test_outputs_render_from_the_gradebook(tmp_path):
         rows = list(csv.reader(file))
     modules = [e.module for e in exercises()]
     assert rows[0] == [
-        "submission", *modules, "total", "needs_review", "flags", "sandbox", "data_seed"
+        "submission",
+        *modules,
+        "total",
+        "needs_review",
+        "flags",
+        "sandbox",
+        "data_seed",
     ]
     alice = dict(zip(rows[0], rows[1], strict=True))
     assert alice["submission"] == "alice" and alice["ex02_gather"] == alice["total"] == "10"

@@ -112,9 +112,7 @@ def test_each_cheat_is_defeated(batch, name):
         f"{expected['cheat']}: scored {attacked.points:g}, more than it earned"
     )
     flagged = bool(attacked.flags)
-    assert flagged == (expected["flagged"] == "yes"), (
-        f"{expected['cheat']}: flags {attacked.flags}"
-    )
+    assert flagged == (expected["flagged"] == "yes"), f"{expected['cheat']}: flags {attacked.flags}"
     if flagged:
         assert result.needs_review
     assert result.results.exercise("ex01_coroutines").points == 10, (
