@@ -9,16 +9,20 @@ Run by hand (not a timed test):
    a seeded, deterministic mix of reference solutions, correct idioms from
    ``tests/idioms`` and mutants from ``tests/mutants``), grades them with
    :func:`~asynclings.grading.batch.grade_batch` at ``--jobs`` (default: the number of
-   cores) with full isolation, and reports submissions per second, the spread of
-   per-submission time and the share of it spent inside rubric items.
+   cores) in the sandbox (``--no-sandbox``: without; ``--compare``: both, one after the
+   other), and reports submissions per second, the spread of per-submission time, the
+   share of it spent inside rubric items and the machine's CPU per submission.
 2. **One submission, broken down** (the ten reference solutions):
 
    * interpreter start-up: ``python -c pass``, ``python -c "import pytest,
-     asynclings.plugin"``, and the forkserver's preload;
-   * the forkserver: starting a process that does nothing, and the real grading
-     process end to end (fork, limits, scratch folder, grading, results file, join);
+     asynclings.plugin"``;
+   * the grading workers, sandboxed and not: starting one (bubblewrap, imports, warm
+     run), a job that grades the unchanged ex01 stub (next to nothing), and the real
+     job end to end (fork, limits, scratch folder, guard, grading, results, cleanup).
+     The difference between the sandboxed and the plain job is the sandbox's cost per
+     submission;
    * inside one grading process, each phase measured in a fresh fork of a process
-     warmed like the forkserver: a pytest session with nothing to grade, collection
+     warmed like a worker: a pytest session with nothing to grade, collection
      (``--collect-only``), the full grading run, the time inside rubric items, and the
      same grading run again in the same process (what is paid once per process).
 3. ``--profile N`` prints the N most expensive functions (cumulative) of one grading
@@ -26,10 +30,6 @@ Run by hand (not a timed test):
 
 The goal (the batch-grading issue): at least 5 submissions/s with full isolation on a
 2-core machine.
-
-Every grading process re-runs this script as ``__mp_main__`` (multiprocessing's
-forkserver does that for the main script), so its top level imports only the standard
-library.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
@@ -88,22 +89,6 @@ def cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def forkserver_cpu() -> tuple[float, float]:
-    """CPU seconds of the batch's forkserver: its own, and its children's (every grading
-    process it forked and reaped). Starts the forkserver if needed (Linux /proc)."""
-    from multiprocessing import forkserver
-
-    from asynclings.grading.batch import _Children
-
-    _Children()  # sets the preload, exactly as the batch does
-    forkserver.ensure_running()
-    pid = forkserver._forkserver._forkserver_pid
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
-    tick = os.sysconf("SC_CLK_TCK")
-    return (utime + stime) / tick, (cutime + cstime) / tick
-
-
 def median_of(measure, repeat: int) -> float:
     return statistics.median(measure() for _ in range(repeat))
 
@@ -117,21 +102,21 @@ def timed(function, *args, **kwargs) -> float:
 # 1. Throughput ----------------------------------------------------------------------
 
 
-def throughput(count: int, jobs: int) -> dict[str, float]:
+def throughput(count: int, jobs: int, sandbox: bool) -> dict[str, Any]:
     from asynclings.grading.batch import BatchOptions, grade_batch
     from asynclings.grading.worker import Limits
 
     with tempfile.TemporaryDirectory(prefix="asynclings-bench-") as scratch:
         submissions = Path(scratch) / "submissions"
         tally = build_submissions(submissions, count)
-        options = BatchOptions(jobs=jobs, limits=Limits(timeout=60), force=True)
-        server_before, children_before = forkserver_cpu()
+        options = BatchOptions(
+            jobs=jobs, limits=Limits(timeout=60), force=True, sandbox=sandbox, seed=SEED
+        )
         own_before = time.process_time()
         busy_before, total_before = cpu_ticks()
         run = grade_batch(submissions, Path(scratch) / "gradebook.sqlite", options)
         busy_after, total_after = cpu_ticks()
         own = time.process_time() - own_before
-        server_after, children_after = forkserver_cpu()
     assert len(run.results) == count, f"{len(run.results)} results for {count} submissions"
     per_submission = sorted(r.seconds for r in run.results)
     inside_items = sum(
@@ -158,9 +143,9 @@ def throughput(count: int, jobs: int) -> dict[str, float]:
         "max": per_submission[-1],
         "slowest": slowest.submission,
         "inside_items_share": inside_items / sum(per_submission),
+        "sandbox": sandbox,
         "cpu_busy": (busy_after - busy_before) / max(1, total_after - total_before),
-        "cpu_child": (children_after - children_before) / count,
-        "cpu_server": (server_after - server_before) / count,
+        "cpu_machine": (busy_after - busy_before) / os.sysconf("SC_CLK_TCK") / count,
         "cpu_parent": own / count,
         "needs_review": sum(1 for r in run.results if r.needs_review),
         "mean_points": statistics.mean(r.points for r in run.results),
@@ -176,28 +161,35 @@ def interpreter(code: str, repeat: int) -> float:
     return median_of(lambda: timed(subprocess.run, command, check=True), repeat)
 
 
-def forkserver_costs(folder: Path, repeat: int) -> tuple[float, float]:
-    """Median start-to-join time of a process that does nothing, and of the real
-    grading process of ``folder``, both from the batch's warm forkserver."""
-    from asynclings.grading.batch import _Children
+def worker_costs(folder: Path, repeat: int, sandboxed: bool) -> dict[str, float]:
+    """Medians: starting a worker, a job that grades next to nothing (the ex01 stub),
+    and the real job grading ``folder``."""
+    from asynclings.grading.sandbox import Worker
     from asynclings.grading.worker import Limits
+    from asynclings.manifest import exercise
 
-    children = _Children()
-    context = children._context
-
-    def empty() -> None:
-        process = context.Process(target=os.getpid)
-        process.start()
-        process.join()
-
-    empty()  # starts the forkserver, which imports the preload once
+    stub = exercise("ex01_coroutines")
+    nothing = {stub.module: stub.stub.read_bytes() + b"\n"}
     modules = {path.stem: path.read_bytes() for path in folder.glob("*.py")}
-    outcome = children.run(modules, Limits())
-    assert outcome.results is not None, outcome.problem
-    return (
-        median_of(lambda: timed(empty), repeat),
-        median_of(lambda: timed(children.run, modules, Limits()), repeat),
-    )
+
+    def start() -> float:
+        worker = Worker(0, sandboxed=sandboxed)
+        seconds = timed(worker.start)
+        worker.stop()
+        return seconds
+
+    worker = Worker(0, sandboxed=sandboxed)
+    worker.start()
+    try:
+        reply = worker.run(modules, Limits(), SEED)
+        assert reply["status"] == "ok", reply
+        return {
+            "start": median_of(start, repeat),
+            "empty_job": median_of(lambda: timed(worker.run, nothing, Limits(), SEED), repeat),
+            "job": median_of(lambda: timed(worker.run, modules, Limits(), SEED), repeat),
+        }
+    finally:
+        worker.stop()
 
 
 def in_fork(function):
@@ -225,11 +217,13 @@ def in_fork(function):
 
 def probe(folder: Path, repeat: int, profile: int) -> dict[str, float]:
     """Phases of one grading process, each in a fresh fork of a process warmed exactly
-    like the forkserver (this runs in a subprocess of its own: ``--probe``)."""
+    like a worker (this runs in a subprocess of its own: ``--probe``)."""
     import pytest
 
-    import asynclings.grading.preload  # noqa: F401  (what the forkserver imports)
+    from asynclings.grading.worker import warm
     from asynclings.run import grade, pytest_args
+
+    warm()
 
     sys.dont_write_bytecode = True  # as in the grading process
     scratch = Path(tempfile.mkdtemp(prefix="asynclings-probe-"))
@@ -282,6 +276,33 @@ def probe(folder: Path, repeat: int, profile: int) -> dict[str, float]:
 # Report -----------------------------------------------------------------------------
 
 
+def report_batch(batch: dict[str, Any]) -> None:
+    mix = ", ".join(f"{n} {kind}s" for kind, n in batch["mix"].items())
+    mode = "in the sandbox" if batch["sandbox"] else "WITHOUT the sandbox"
+    print(
+        f"batch {mode}: {batch['count']} submissions x 10 modules ({mix}), "
+        f"--jobs {batch['jobs']} on {os.cpu_count()} cores"
+    )
+    print(f"  {batch['seconds']:.1f} s = {batch['per_second']:.2f} submissions/s (goal: 5/s)")
+    print(
+        f"  per submission: median {batch['median']:.2f} s, p90 {batch['p90']:.2f} s, "
+        f"max {batch['max']:.2f} s ({batch['slowest']}); "
+        f"{batch['inside_items_share']:.0%} of it inside rubric items; "
+        f"{batch['needs_review']} flagged for review; mean score {batch['mean_points']:.2f}"
+    )
+    cores = os.cpu_count() or 1
+    print(
+        f"  machine CPU per submission: {batch['cpu_machine'] * 1000:.0f} ms (of which the "
+        f"batch parent {batch['cpu_parent'] * 1000:.0f}); CPU-bound ceiling "
+        f"{cores / batch['cpu_machine']:.2f}/s; machine CPU busy {batch['cpu_busy']:.0%}"
+    )
+    busiest = sorted(batch["by_module"].items(), key=lambda kv: -kv[1])
+    print(
+        "  time inside items by module (whole batch): "
+        + ", ".join(f"{module[:4]} {seconds:.1f} s" for module, seconds in busiest)
+    )
+
+
 def row(label: str, seconds: float, note: str = "") -> None:
     print(f"  {label:<46} {seconds * 1000:8.0f} ms  {note}")
 
@@ -292,6 +313,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-batch", action="store_true", help="only the breakdown")
+    parser.add_argument("--no-sandbox", action="store_true", help="batch without the sandbox")
+    parser.add_argument("--compare", action="store_true", help="batch with and without the sandbox")
     parser.add_argument(
         "--profile",
         type=int,
@@ -312,33 +335,10 @@ def main() -> None:
             "skews every number below"
         )
     if not options.skip_batch:
-        batch = throughput(options.count, options.jobs)
-        mix = ", ".join(f"{n} {kind}s" for kind, n in batch["mix"].items())
-        print(
-            f"batch: {batch['count']} submissions x 10 modules ({mix}), "
-            f"--jobs {batch['jobs']} on {os.cpu_count()} cores"
-        )
-        print(f"  {batch['seconds']:.1f} s = {batch['per_second']:.2f} submissions/s (goal: 5/s)")
-        print(
-            f"  per submission: median {batch['median']:.2f} s, p90 {batch['p90']:.2f} s, "
-            f"max {batch['max']:.2f} s ({batch['slowest']}); "
-            f"{batch['inside_items_share']:.0%} of it inside rubric items; "
-            f"{batch['needs_review']} flagged for review; mean score {batch['mean_points']:.2f}"
-        )
-        cpu = batch["cpu_child"] + batch["cpu_server"] + batch["cpu_parent"]
-        cores = os.cpu_count() or 1
-        print(
-            f"  CPU per submission: {cpu * 1000:.0f} ms = grading process "
-            f"{batch['cpu_child'] * 1000:.0f} + forkserver {batch['cpu_server'] * 1000:.0f} "
-            f"+ batch parent {batch['cpu_parent'] * 1000:.0f}; CPU-bound ceiling "
-            f"{cores / cpu:.2f}/s; machine CPU busy {batch['cpu_busy']:.0%} (other load too)"
-        )
-        busiest = sorted(batch["by_module"].items(), key=lambda kv: -kv[1])
-        print(
-            "  time inside items by module (whole batch): "
-            + ", ".join(f"{module[:4]} {seconds:.1f} s" for module, seconds in busiest)
-        )
-        print()
+        modes = [True, False] if options.compare else [not options.no_sandbox]
+        for sandbox in modes:
+            report_batch(throughput(options.count, options.jobs, sandbox))
+            print()
 
     from asynclings.manifest import exercises
 
@@ -350,8 +350,7 @@ def main() -> None:
         repeat = options.repeat
         bare = interpreter("pass", repeat)
         imports = interpreter("import pytest, asynclings.plugin", repeat)
-        preload = interpreter("import asynclings.grading.preload", repeat)
-        fork, child = forkserver_costs(folder, repeat)
+        workers = {mode: worker_costs(folder, repeat, mode) for mode in (True, False)}
         completed = subprocess.run(
             [
                 sys.executable,
@@ -373,21 +372,30 @@ def main() -> None:
         f"one submission (the ten reference solutions, {inside['items']:g} rubric items); "
         f"medians of {repeat}"
     )
-    print("  fresh interpreter (what the forkserver saves every submission)")
+    print("  fresh interpreter (what a warm worker saves every submission)")
     row("python -c pass", bare)
     row(
         'python -c "import pytest, asynclings.plugin"',
         imports,
         f"+{(imports - bare) * 1000:.0f} ms",
     )
-    row(
-        "python -c 'import asynclings.grading.preload'",
-        preload,
-        "the forkserver's preload: graders included",
+    for mode, label in ((True, "sandboxed worker"), (False, "plain worker (--no-sandbox)")):
+        costs = workers[mode]
+        print(f"  {label}")
+        row(
+            "start: bubblewrap, imports, warm run" if mode else "start: imports, warm run",
+            costs["start"],
+            "once per worker",
+        )
+        row("a job that grades next to nothing", costs["empty_job"], "fork, guard, cleanup")
+        row("the job end to end", costs["job"], "what one submission costs")
+    overhead = workers[True]["job"] - workers[False]["job"]
+    print(
+        f"  sandbox overhead per submission: {overhead * 1000:+.0f} ms "
+        f"(empty job {(workers[True]['empty_job'] - workers[False]['empty_job']) * 1000:+.0f} ms;"
+        f" worker start {(workers[True]['start'] - workers[False]['start']) * 1000:+.0f} ms, "
+        "once per worker)"
     )
-    print("  forkserver")
-    row("start and join a process that does nothing", fork)
-    row("grading process end to end", child, "fork, limits, scratch, grade, JSON, join")
     print("  inside the grading process (each in a fresh fork of a warm process)")
     row("pytest session with nothing to grade", inside["session"], "config, plugins, hooks")
     row(
@@ -418,7 +426,8 @@ def main() -> None:
     )
     cores = os.cpu_count() or 1
     print(
-        f"  ceiling at this end-to-end time: {cores / child:.2f} submissions/s with "
+        f"  ceiling at this end-to-end time: {cores / workers[True]['job']:.2f} submissions/s "
+        "with "
         f"--jobs {cores}; CPU-bound ceiling (more jobs than cores): "
         f"{cores / inside['grade_cpu']:.2f}/s"
     )

@@ -5,7 +5,7 @@ import pytest
 from asynclings.harness import VirtualLoop
 
 # Submissions, not tests: the cheat suite's conftest.py and pytest.py must never load.
-collect_ignore = ["cheats", "mutants", "idioms"]
+collect_ignore = ["cheats", "honest", "mutants", "idioms"]
 
 
 def pytest_asyncio_loop_factories(config, item):

@@ -46,6 +46,7 @@ import threading
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,10 @@ class _Snapshot:
 
     namespaces: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
     modules: dict[str, types.ModuleType] = field(default_factory=dict)
+    values: list[tuple[Any, ...] | None] = field(default_factory=list)
+    """Per namespace, its values in order (``None``: a selection of a namespace,
+    compared in full), for the quick check that nothing changed. (Not ids: ``id()``
+    raises an audit event, and the tripwires would hear 14,000 of them per check.)"""
 
 
 @dataclass
@@ -180,27 +185,34 @@ def take_snapshot(watched: tuple[str, ...] = _WATCHED) -> _Snapshot:
         snapshot.modules[name] = module
         namespace = vars(module)
         snapshot.namespaces.append((name, namespace, dict(namespace)))
+        snapshot.values.append(tuple(namespace.values()))
         for value in list(namespace.values()):
             if isinstance(value, type) and getattr(value, "__module__", None) == name:
                 label = f"{name}.{value.__qualname__}"
-                snapshot.namespaces.append((label, value, dict(vars(value))))
+                members = vars(value)
+                snapshot.namespaces.append((label, value, dict(members)))
+                snapshot.values.append(tuple(members.values()))
     sys_namespace = vars(sys)
     snapshot.namespaces.append(
         ("sys", sys_namespace, {k: sys_namespace[k] for k in _SYS_WATCHED if k in sys_namespace})
     )
+    snapshot.values.append(None)
     os_namespace = vars(os)
     snapshot.namespaces.append(
         ("os", os_namespace, {k: v for k, v in os_namespace.items() if callable(v)})
     )
+    snapshot.values.append(None)
     return snapshot
 
 
 def _namespace_changes(snapshot: _Snapshot, *, restore: bool) -> list[str]:
     """What differs from ``snapshot`` (put back if ``restore``)."""
     changed: list[str] = []
-    for label, owner, before in snapshot.namespaces:
+    for (label, owner, before), values in zip(snapshot.namespaces, snapshot.values, strict=True):
         is_class = isinstance(owner, type)
         now = vars(owner) if is_class else owner
+        if values is not None and len(now) == len(values) and all(map(is_, now.values(), values)):
+            continue  # the common case, at C speed
         for key, value in before.items():
             if (label, key) in _VOLATILE:
                 continue
