@@ -366,3 +366,53 @@ def test_files_beside_the_modules_are_never_run(tmp_path):
     results = grade([subs / "mallory"])
     assert results.exercise("ex02_gather").points == 10
     assert [e.module for e in results.exercises] == ["ex02_gather"]
+
+
+def test_grading_data_is_drawn_per_submission_and_a_seed_reproduces_it(tmp_path):
+    subs = tmp_path / "subs"
+    wrong = ROOT / "tests/mutants/ex02_gather/completion_order.py"
+    _folder(subs, "ann", {"ex02_gather": wrong})
+    _folder(subs, "ben", {"ex02_gather": wrong, "ex01_coroutines": "# a different file\n"})
+
+    def graded(name: str, options: BatchOptions) -> dict[str, tuple[str, int | None]]:
+        (tmp_path / name).mkdir()
+        _, by_id = _run(subs, tmp_path / name, options)
+        return {
+            sid: (_gather(result).items[0].message, result.data_seed)
+            for sid, result in by_id.items()
+        }
+
+    secret = graded("secret", FAST)
+    assert secret["ann"][1] != secret["ben"][1]  # each submission its own data
+    assert secret["ann"][0] != secret["ben"][0]  # so the results in the messages differ
+    seeded = BatchOptions(jobs=2, limits=Limits(timeout=20, memory_mb=1024), seed=5)
+    first, again = graded("first", seeded), graded("again", seeded)
+    assert first == again
+    assert first["ann"][1] == first["ben"][1] == 5
+    assert "#" in first["ann"][0]  # results carry the drawn tag
+
+
+def test_the_source_scan_names_lines_an_exercise_has_no_business_with():
+    from asynclings.guard import scan_source
+
+    source = textwrap.dedent(
+        """
+        import asyncio
+        import sys, gc
+        from _pytest import reports
+
+        async def fetch_all(urls, fetch):
+            frame = sys._getframe(1)
+            return frame.f_back.f_locals["expected"]
+        """
+    )
+    assert scan_source(source) == [
+        "line 3: imports gc",
+        "line 4: imports pytest's internals",
+        "line 7: reads frames (sys._getframe)",
+        "line 8: reads a frame's variables (f_locals)",
+        "line 8: walks frames (f_back)",
+    ]
+    honest = (ROOT / "tests" / "honest" / "unusual" / "ex02_gather.py").read_text()
+    assert scan_source(honest) == []
+    assert scan_source("def broken(:\n") == []
