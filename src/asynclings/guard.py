@@ -373,6 +373,9 @@ _EVENTS = (
 )
 
 
+_LINECACHE = os.sep + "linecache.py"
+
+
 def _in_stdlib(filename: str) -> bool:
     if filename.startswith("<frozen"):
         return True
@@ -420,13 +423,16 @@ class _Tripwires:
         while frame is not None and frame.f_code.co_filename == __file__:
             frame = frame.f_back
         called = ""
+        for_traceback = False
         while frame is not None:
             filename = frame.f_code.co_filename
             if filename.startswith(self.learner_dirs):
-                return frame, called
+                # Source lines read to format a traceback: "linecache".
+                return frame, "linecache" if for_traceback else called
             if not _in_stdlib(filename):
                 return None
             called = frame.f_code.co_name
+            for_traceback = for_traceback or filename.endswith(_LINECACHE)
             frame = frame.f_back
         return None
 
@@ -491,6 +497,8 @@ class _Tripwires:
             address = args[1:2] if event.startswith("socket.c") else args[:1]
             return f"network access ({event} {_short(address)})"
         if event == "open":
+            if called == "linecache":
+                return None  # formatting a traceback reads the source of its frames
             return self._open(args)
         if event in _FILE_CHANGES:
             path = args[0] if args else None
