@@ -137,6 +137,44 @@ def grade(
     sys.exit(run_batch(submissions, out, options))
 
 
+@main.command("nbgrader")
+@click.argument("course", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--assignment", default="asyncio", show_default=True, help="The assignment's name.")
+@click.option(
+    "--exercises",
+    "chosen",
+    multiple=True,
+    metavar="EXERCISE",
+    help="Only these exercises (repeatable; default: all ten).",
+)
+@click.option(
+    "--hide",
+    multiple=True,
+    metavar="ITEM",
+    help="Make this rubric item a hidden test (repeatable; `all` hides every item).",
+)
+def nbgrader_command(
+    course: Path, assignment: str, chosen: tuple[str, ...], hide: tuple[str, ...]
+) -> None:
+    """Write the exercises as an nbgrader source assignment in COURSE/source/.
+
+    One notebook per exercise: the teaching text, an answer cell with the stub and the
+    reference solution, a self-check cell and one locked test cell per rubric item.
+    Then, in COURSE: `nbgrader generate_assignment ASSIGNMENT`, collect, and
+    `nbgrader autograde ASSIGNMENT` (see docs/nbgrader.md).
+    """
+    from .nbgrader_course import write_assignment
+
+    modules = [_resolve(name) for name in chosen] or None
+    written = write_assignment(course, assignment, modules, hide)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"next: cd {course} && nbgrader generate_assignment {assignment} --force "
+        "(the learners' version goes to release/)"
+    )
+
+
 def _resolve(name: str) -> str:
     modules = [e.module for e in exercises()]
     if name in modules:

@@ -83,14 +83,19 @@ class _Collector:
 
 
 def grade_in_process(
-    paths: Sequence[Path], *, data_seed: int | None = None, guard: object | None = None
+    paths: Sequence[Path],
+    *,
+    data_seed: int | None = None,
+    guard: object | None = None,
+    extra: Sequence[str] = (),
 ) -> Results:
     """Grade like :func:`grade`, taking the results from the plugin object rather than a
     file (a batch grading process: nothing the submission can find on disk), with
     ``guard`` (an :class:`asynclings.guard.Guard`) watching."""
     collector = _Collector()
     plugins: list[object] = [collector] + ([guard] if guard is not None else [])
-    exit_code = pytest.main(pytest_args(paths, data_seed=data_seed), plugins=plugins)
+    args = [*pytest_args(paths, data_seed=data_seed), *extra]
+    exit_code = pytest.main(args, plugins=plugins)
     if collector.results is None:
         raise RuntimeError(f"grading produced no results (pytest exit code {exit_code})")
     return collector.results
