@@ -175,6 +175,91 @@ def nbgrader_command(
     )
 
 
+@main.group()
+def gradescope() -> None:
+    """Gradescope: build the autograder bundle."""
+
+
+@gradescope.command("bundle")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--exercises",
+    "chosen",
+    multiple=True,
+    metavar="EXERCISE",
+    help="Only these exercises (repeatable; default: all ten).",
+)
+@click.option(
+    "--hide",
+    multiple=True,
+    metavar="ITEM",
+    help="Show this rubric item to learners only after the due date (repeatable; `all`).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=10),
+    default=120.0,
+    show_default=True,
+    help="Real seconds the grading of one submission may take.",
+)
+def gradescope_bundle(
+    out: Path, chosen: tuple[str, ...], hide: tuple[str, ...], timeout: float
+) -> None:
+    """Write OUT.zip, an autograder for Gradescope's "Configure Autograder" page.
+
+    It holds setup.sh and run_autograder at its root, the kit as a wheel (without the
+    reference solutions) and config.json. Each rubric item becomes one Gradescope test
+    with its points and explanation. See docs/instructors.md.
+    """
+    from .gradescope import bundle
+
+    modules = [_resolve(name) for name in chosen] or None
+    path = bundle(out, modules, hidden=hide, timeout=timeout)
+    click.echo(f"wrote {path}: upload it as the autograder (Ubuntu base image)")
+
+
+@main.group()
+def classroom() -> None:
+    """GitHub Classroom: the template repository and its grading steps."""
+
+
+@classroom.command("template")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--exercises",
+    "chosen",
+    multiple=True,
+    metavar="EXERCISE",
+    help="Only these exercises (repeatable; default: all ten).",
+)
+def classroom_template(folder: Path, chosen: tuple[str, ...]) -> None:
+    """Write a GitHub Classroom template repository into FOLDER.
+
+    The stubs in exercises/, a README for learners, the grader as a wheel and
+    .github/workflows/classroom.yml, which grades every push with points per rubric
+    item through GitHub Classroom's grading reporter. See docs/instructors.md.
+    """
+    from .classroom import write_template
+
+    modules = [_resolve(name) for name in chosen] or None
+    for path in write_template(folder, modules):
+        click.echo(f"wrote {path}")
+
+
+@classroom.command("result")
+@click.argument("module", type=click.Path(dir_okay=False, path_type=Path))
+def classroom_result(module: Path) -> None:
+    """Grade MODULE and print `result=<base64 JSON>` for $GITHUB_OUTPUT.
+
+    The JSON is what GitHub Classroom's grading reporter reads: one test per rubric
+    item with its points. The verdicts go to stderr, for the workflow's log.
+    """
+    from .classroom import print_result
+
+    _resolve(module.stem)
+    print_result(module)
+
+
 def _resolve(name: str) -> str:
     modules = [e.module for e in exercises()]
     if name in modules:

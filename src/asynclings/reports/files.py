@@ -102,7 +102,6 @@ def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
         summary += f"\n\n{line}"
     return {
         "score": _number(result.points),
-        "max_score": _number(result.max_points),
         "execution_time": round(result.seconds, 3),
         "output": summary,
         "output_format": "md",

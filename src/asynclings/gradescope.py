@@ -1,0 +1,270 @@
+"""Gradescope: the autograder bundle, and what runs inside it.
+
+``asynclings gradescope bundle OUT.zip`` writes a zip for Gradescope's "Configure
+Autograder" page, holding at its root:
+
+* ``setup.sh``: installs Python 3.11+ if the image lacks it (and bubblewrap), makes a
+  virtualenv in ``/autograder/source/venv`` and installs the kit from the wheel in the
+  bundle (built without the reference solutions);
+* ``run_autograder``: runs ``python -m asynclings.gradescope run``;
+* ``config.json``: which exercises this assignment grades, which rubric items are
+  hidden until the due date, the time limit;
+* ``wheels/asynclings-*.whl``.
+
+:func:`run` grades ``/autograder/submission`` (``--root`` moves ``/autograder``
+elsewhere, for tests) with the batch grader, in the bubblewrap sandbox when the
+container allows it, and writes ``results/results.json`` in Gradescope's format: one
+test per rubric item (``score``, ``max_score``, ``status``, Markdown ``output``,
+``number`` = exercise.item, ``visibility``), the execution time, and a summary. Whatever
+goes wrong (no submission, no exercise module in it, a crash of the grader itself), a
+valid results.json says what happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["bundle", "run"]
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Installs the asynclings grader (run once by Gradescope when the image is built).
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+
+python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+PYTHON="${ASYNCLINGS_PYTHON:-}"
+if [[ -z "$PYTHON" ]]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null && python_ok "$(command -v "$candidate")"; then
+      PYTHON="$(command -v "$candidate")"
+      break
+    fi
+  done
+fi
+if [[ -z "$PYTHON" ]] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+  PYTHON="$(command -v python3.11)"
+fi
+[[ -n "$PYTHON" ]] || { echo "asynclings needs Python 3.11+"; exit 1; }
+if ! command -v bwrap >/dev/null && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
+  apt-get install -y -qq bubblewrap >/dev/null 2>&1 || true   # the sandbox, if the image allows
+fi
+rm -rf "$SOURCE/venv"
+"$PYTHON" -m venv "$SOURCE/venv"
+"$SOURCE/venv/bin/python" -m pip install --quiet --upgrade pip
+"$SOURCE/venv/bin/python" -m pip install --quiet "$SOURCE"/wheels/asynclings-*.whl
+"$SOURCE/venv/bin/python" -c 'import asynclings; print("asynclings", asynclings.__version__)'
+"""
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Grades /autograder/submission into /autograder/results/results.json.
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+exec "$ROOT/source/venv/bin/python" -m asynclings.gradescope run --root "$ROOT" \
+  --config "$ROOT/source/config.json"
+"""
+
+
+def bundle(
+    out: Path,
+    modules: Sequence[str] | None = None,
+    *,
+    hidden: Sequence[str] = (),
+    timeout: float = 120.0,
+) -> Path:
+    """Write the autograder zip to ``out``."""
+    from .manifest import exercises
+    from .packaging import build_wheel
+
+    chosen = [e.module for e in exercises() if modules is None or e.module in modules]
+    config = {"exercises": chosen, "hidden": list(hidden), "timeout": timeout}
+    with tempfile.TemporaryDirectory(prefix="asynclings-bundle-") as scratch:
+        wheel = build_wheel(Path(scratch))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+                info = zipfile.ZipInfo(name)
+                info.external_attr = 0o100755 << 16  # executable
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, text)
+            archive.writestr("config.json", json.dumps(config, indent=2) + "\n")
+            archive.write(wheel, f"wheels/{wheel.name}")
+    return out
+
+
+# Inside the container -----------------------------------------------------------------
+
+
+def _metadata(root: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _learner(metadata: dict[str, Any]) -> str:
+    users = metadata.get("users")
+    if isinstance(users, list) and users and isinstance(users[0], dict):
+        return str(users[0].get("name") or users[0].get("email") or "")
+    return ""
+
+
+def _failure(message: str, started: float) -> dict[str, Any]:
+    return {
+        "score": 0.0,
+        "execution_time": round(time.monotonic() - started, 3),
+        "output": message,
+        "output_format": "md",
+        "visibility": "visible",
+        "tests": [],
+    }
+
+
+def results_json(
+    result: Any,
+    modules: Sequence[str],
+    hidden: Sequence[str],
+    *,
+    seconds: float,
+    learner: str = "",
+) -> dict[str, Any]:
+    """Gradescope's results.json for one graded submission (a SubmissionResult)."""
+    from .reports.files import gradescope_json
+
+    data = gradescope_json(result)
+    wanted = set(modules)
+    kept = [e for e in result.results.exercises if e.module in wanted]
+    tests = []
+    for index, exercise in enumerate(kept, start=1):
+        prefix = f"{exercise.module}: "
+        own = [t for t in data["tests"] if t["name"].startswith(prefix)]
+        for number, (test, item) in enumerate(zip(own, exercise.items, strict=True), start=1):
+            test["number"] = f"{index}.{number}"
+            test["tags"] = [exercise.module]
+            name = item.name.removeprefix("test_")
+            if "all" in hidden or item.name in hidden or name in hidden:
+                test["visibility"] = "after_due_date"
+            tests.append(test)
+    score = sum(t["score"] for t in tests)
+    most = sum(t["max_score"] for t in tests)
+    lines = []
+    if learner:
+        lines.append(f"Feedback for {learner}.")
+    lines.append(
+        f"**{score:g}/{most:g} points** from {len(kept)} exercise(s), graded by asynclings."
+    )
+    for exercise in kept:
+        status = "" if exercise.status == "graded" else f" ({exercise.status})"
+        lines.append(f"- {exercise.module}: {exercise.points:g}/{exercise.max_points:g}{status}")
+    summary = data["output"].split("\n\n", 1)
+    if len(summary) > 1:  # flags, unsandboxed: what the results say about integrity
+        lines += ["", summary[1]]
+    return {
+        "score": score,
+        "execution_time": round(seconds, 3),
+        "output": "\n".join(lines),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": data["extra_data"],
+        "tests": tests,
+    }
+
+
+def run(root: Path, config_path: Path | None = None) -> dict[str, Any]:
+    """Grade ``root/submission`` and write ``root/results/results.json``."""
+    started = time.monotonic()
+    results_dir = root / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data = _grade(root, config_path, started)
+    except BaseException as error:  # a results.json must exist, whatever happened
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        traceback.print_exc()
+        data = _failure(
+            f"The autograder could not grade this submission ({type(error).__name__}: "
+            f"{error}). Your instructor can see the details.",
+            started,
+        )
+    (results_dir / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return data
+
+
+def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, Any]:
+    from .grading.batch import BatchOptions, SandboxUnavailable, grade_batch
+    from .grading.worker import Limits
+    from .manifest import exercises
+
+    config: dict[str, Any] = {}
+    if config_path is not None and config_path.is_file():
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    modules = config.get("exercises") or [e.module for e in exercises()]
+    hidden = config.get("hidden", [])
+    submission = root / "submission"
+    if not submission.is_dir() or not any(submission.iterdir()):
+        return _failure(
+            "Nothing was submitted: upload your exercise modules "
+            f"({', '.join(f'`{m}.py`' for m in modules)}), or a zip of them.",
+            started,
+        )
+    metadata = _metadata(root)
+    with tempfile.TemporaryDirectory(prefix="asynclings-gradescope-") as scratch:
+        batch = Path(scratch) / "batch"
+        learner_id = str(metadata.get("id") or "submission")
+        shutil.copytree(submission, batch / learner_id, symlinks=True)
+        if not any(p.name in {f"{m}.py" for m in modules} for p in batch.rglob("*.py")):
+            return _failure(
+                "No exercise module was found in the submission: name each file after its "
+                f"exercise ({', '.join(f'`{m}.py`' for m in modules)}), at any depth.",
+                started,
+            )
+        limits = Limits(timeout=float(config.get("timeout", 120.0)))
+        gradebook = Path(scratch) / "gradebook.sqlite"
+        try:
+            run_ = grade_batch(batch, gradebook, BatchOptions(jobs=1, limits=limits))
+        except SandboxUnavailable:
+            # The container is the sandbox Gradescope gives each submission; the result
+            # says it ran without ours.
+            run_ = grade_batch(batch, gradebook, BatchOptions(jobs=1, limits=limits, sandbox=False))
+    result = run_.results[0]
+    return results_json(
+        result,
+        modules,
+        hidden,
+        seconds=time.monotonic() - started,
+        learner=_learner(metadata),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m asynclings.gradescope")
+    commands = parser.add_subparsers(dest="command", required=True)
+    runner = commands.add_parser("run", help="grade the submission (inside the container)")
+    runner.add_argument("--root", type=Path, default=Path("/autograder"))
+    runner.add_argument("--config", type=Path, default=None)
+    options = parser.parse_args(argv)
+    if options.command == "run":
+        data = run(options.root, options.config)
+        print(f"results.json written: {data['score']:g} points, {len(data['tests'])} tests")
+        sys.stdout.flush()
+        os._exit(0)  # grading threads may linger; the results are written
+
+
+if __name__ == "__main__":
+    main()

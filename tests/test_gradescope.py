@@ -1,0 +1,205 @@
+"""Gradescope, end to end in a simulated /autograder root.
+
+The bundle is built, unzipped into ROOT/source, ``setup.sh`` makes its own virtualenv
+and installs the kit from the bundle's wheel, and ``run_autograder`` grades correct,
+wrong, broken, hanging, empty and irrelevant submissions. Every results.json must
+follow Gradescope's published format (field names and types, from
+gradescope/autograder_samples docs/specs.md) and score as ``asynclings grade`` scores
+the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from asynclings.gradescope import bundle
+from asynclings.grading.batch import BatchOptions, grade_batch
+from asynclings.grading.worker import Limits
+from asynclings.manifest import exercise
+from asynclings.rubric import rubric_of
+from support import MUTANTS
+
+MODULES = ["ex02_gather", "ex05_lock_counter"]
+HIDDEN = "test_empty_urls"
+SUBMISSIONS = {
+    "correct": {m: exercise(m).solution.read_text() for m in MODULES},
+    "wrong": {
+        "ex02_gather": (MUTANTS / "ex02_gather" / "sequential.py").read_text(),
+        "ex05_lock_counter": (MUTANTS / "ex05_lock_counter" / "no_lock.py").read_text(),
+    },
+    "broken": {"ex02_gather": "def fetch_all(:\n", "ex05_lock_counter": "\xff"},
+    "hanging": {"ex02_gather": "import time\nwhile True:\n    time.sleep(1)\n"},
+    "empty": {},
+    "irrelevant": {"notes": "nothing graded here\n"},
+}
+VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+TOP = {
+    "score": (int, float),
+    "execution_time": (int, float),
+    "output": str,
+    "output_format": str,
+    "test_output_format": str,
+    "test_name_format": str,
+    "visibility": str,
+    "stdout_visibility": str,
+    "extra_data": dict,
+    "tests": list,
+    "leaderboard": list,
+}
+TEST = {
+    "score": (int, float),
+    "max_score": (int, float),
+    "status": str,
+    "name": str,
+    "name_format": str,
+    "number": str,
+    "output": str,
+    "output_format": str,
+    "tags": list,
+    "visibility": str,
+    "extra_data": dict,
+}
+
+
+def validate(data: dict) -> None:
+    """Gradescope's results.json format: known fields, right types and values."""
+    assert set(data) <= set(TOP), set(data) - set(TOP)
+    assert "score" in data or all("score" in t for t in data.get("tests", []))
+    for key, value in data.items():
+        assert isinstance(value, TOP[key]), (key, value)
+    for key in ("visibility", "stdout_visibility"):
+        assert data.get(key, "visible") in VISIBILITY
+    for key in ("output_format", "test_output_format"):
+        assert data.get(key, "text") in FORMATS
+    numbers = set()
+    for test in data.get("tests", []):
+        assert set(test) <= set(TEST), set(test) - set(TEST)
+        for key, value in test.items():
+            assert isinstance(value, TEST[key]), (key, value)
+        assert test.get("status", "passed") in ("passed", "failed")
+        assert test.get("visibility", "visible") in VISIBILITY
+        assert test.get("output_format", "text") in FORMATS
+        assert 0 <= test["score"] <= test["max_score"]
+        numbers.add(test["number"])
+    assert len(numbers) == len(data.get("tests", []))
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("autograder")
+    archive = bundle(root / "autograder.zip", MODULES, hidden=[HIDDEN], timeout=20)
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        assert {"setup.sh", "run_autograder", "config.json"} <= set(names)
+        assert not any("solutions" in name for name in names)
+        wheel = next(n for n in names if n.endswith(".whl"))
+        zipped.extractall(root / "source")
+    with zipfile.ZipFile(root / "source" / wheel) as built:
+        assert not any("/solutions/" in name for name in built.namelist())
+    for script in ("setup.sh", "run_autograder"):
+        path = root / "source" / script
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    # Gradescope copies run_autograder to the root of /autograder.
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AUTOGRADER_ROOT": str(root),
+        "ASYNCLINGS_PYTHON": sys.executable,
+        "HOME": str(root),
+    }
+    setup = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    return root, env
+
+
+def _run(autograder, name: str, files: dict[str, str], metadata: dict | None = None) -> dict:
+    root, env = autograder
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    (root / "results").mkdir(exist_ok=True)
+    (root / "results" / "results.json").unlink(missing_ok=True)
+    submission.mkdir()
+    for module, text in files.items():
+        target = submission / "nested" / f"{module}.py"  # found at any depth
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(text.encode("utf-8", "surrogateescape") if text != "\xff" else b"\xff")
+    (root / "submission_metadata.json").write_text(json.dumps(metadata or {}))
+    completed = subprocess.run(
+        [str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate(data)
+    return data
+
+
+def _batch_scores(tmp_path: Path, files: dict[str, str]) -> dict[str, float]:
+    folder = tmp_path / "subs" / "learner"
+    folder.mkdir(parents=True)
+    for module, text in files.items():
+        (folder / f"{module}.py").write_bytes(text.encode() if text != "\xff" else b"\xff")
+    run = grade_batch(
+        tmp_path / "subs", tmp_path / "gb.sqlite", BatchOptions(jobs=1, limits=Limits(timeout=20))
+    )
+    return {
+        f"{e.module}: {i.title}": i.points
+        for e in run.results[0].results.exercises
+        if e.module in MODULES
+        for i in e.items
+    }
+
+
+@pytest.mark.parametrize("name", ["correct", "wrong", "broken", "hanging"])
+def test_each_item_is_a_test_scored_as_the_batch_scores_it(autograder, tmp_path, name):
+    files = SUBMISSIONS[name]
+    metadata = {"id": 4242, "users": [{"name": "Ada Lovelace", "email": "ada@example.org"}]}
+    data = _run(autograder, name, files, metadata)
+    scores = {t["name"]: t["score"] for t in data["tests"]}
+    assert scores == _batch_scores(tmp_path, files)
+    assert data["score"] == sum(scores.values())
+    assert len(data["tests"]) == sum(len(rubric_of(exercise(m))) for m in MODULES)
+    assert {t["number"].split(".")[0] for t in data["tests"]} == {"1", "2"}
+    assert data["output"].startswith("Feedback for Ada Lovelace.")
+    hidden = [t for t in data["tests"] if t.get("visibility") == "after_due_date"]
+    assert [t["name"] for t in hidden] == [
+        "ex02_gather: An empty list of urls gives an empty list, at once, from both functions."
+    ]
+    if name == "correct":
+        assert data["score"] == 20 and all(t["status"] == "passed" for t in data["tests"])
+    else:
+        failed = [t for t in data["tests"] if t["status"] == "failed"]
+        assert failed and all(t["output"] for t in failed)  # every lost point explained
+
+
+def test_broken_and_hanging_submissions_say_why(autograder):
+    broken = _run(autograder, "broken", SUBMISSIONS["broken"])
+    outputs = " ".join(t["output"] for t in broken["tests"])
+    assert "does not compile" in outputs and "not valid UTF-8" in outputs
+    hanging = _run(autograder, "hanging", SUBMISSIONS["hanging"])
+    gather = [t for t in hanging["tests"] if t["name"].startswith("ex02_gather")]
+    assert all("did not finish" in t["output"] for t in gather)
+    lock = [t for t in hanging["tests"] if t["name"].startswith("ex05")]
+    assert all("not submitted" in t["output"] for t in lock)
+
+
+@pytest.mark.parametrize("name", ["empty", "irrelevant"])
+def test_a_submission_without_modules_gets_a_valid_results_file_that_explains(autograder, name):
+    data = _run(autograder, name, SUBMISSIONS[name])
+    assert data["score"] == 0 and data["tests"] == []
+    assert "ex02_gather.py" in data["output"]
