@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,13 +25,80 @@ def main() -> None:
     """
 
 
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+_FOLDER = click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+
+
 @main.command("list")
-def list_exercises() -> None:
-    """The curriculum: every exercise with its topic and points."""
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Working folder whose progress to show (default: here, or ./exercises).",
+)
+def list_exercises(folder: Path | None) -> None:
+    """The curriculum: every exercise with its topic, points and your status."""
+    from .reports.study import show_list
+    from .study import find_workspace
+
     rows = [(e.module, e.title, e.topic, sum(i.points for i in rubric_of(e))) for e in exercises()]
-    width = max(len(module) for module, *_ in rows)
-    for module, title, topic, points in rows:
-        click.echo(f"{module:<{width}}  {points:>3g} pts  {title} ({topic})")
+    workspace = find_workspace(folder)
+    progress = workspace.load() if workspace.state_path.exists() else None
+    show_list(_console(), rows, progress)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite exercise files that exist already.")
+def init(folder: Path, force: bool) -> None:
+    """Copy the exercise stubs and a README into FOLDER, ready to work on."""
+    from .study import Workspace
+
+    written, kept = Workspace(folder).init(force=force)
+    for path in written:
+        click.echo(f"wrote {path}")
+    for path in kept:
+        click.echo(f"kept  {path} (exists; --force overwrites it)")
+    click.echo(f"next: cd {folder} && asynclings check")
+
+
+@main.command()
+@_FOLDER
+def check(folder: Path | None) -> None:
+    """Grade your exercises (FOLDER: default here, or ./exercises) and show your progress."""
+    from .reports.study import show_check
+    from .study import find_workspace
+
+    workspace = find_workspace(folder)
+    _require_exercises(workspace.folder)
+    statuses, progress, new = workspace.check()
+    show_check(_console(), workspace.folder, statuses, progress, new)
+
+
+@main.command()
+@_FOLDER
+def watch(folder: Path | None) -> None:
+    """Re-grade the exercise you work on each time you save it; move on when it passes."""
+    from .study import find_workspace
+    from .watching import watch_workspace
+
+    workspace = find_workspace(folder)
+    _require_exercises(workspace.folder)
+    sys.exit(watch_workspace(workspace, _console()))
+
+
+def _require_exercises(folder: Path) -> None:
+    names = {f"{e.module}.py" for e in exercises()}
+    if not folder.is_dir() or not any((folder / n).exists() for n in names):
+        raise click.ClickException(
+            f"{folder} holds no exercise files: start with `asynclings init {folder}`"
+        )
 
 
 @main.command()

@@ -25,16 +25,12 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from .manifest import exercise
 from .results import ExerciseResult, Results
+from .run import grade_isolated
 
 __all__ = ["ANSWER_MARKER", "check", "grade_item"]
 
@@ -92,35 +88,12 @@ def _without_placeholders(source: str) -> str:
 def grade_answer(module: str, source: str, *, timeout: float = GRADING_TIMEOUT) -> Results | str:
     """The verdicts on ``source`` as ``module``, or a message saying why there are none."""
     key = hashlib.sha256(f"{module}\0{source}".encode()).hexdigest()
-    if key in _cache:
-        return _cache[key]
-    with tempfile.TemporaryDirectory(prefix="asynclings-notebook-") as scratch:
-        folder = Path(scratch) / "answer"
-        folder.mkdir()
-        (folder / f"{module}.py").write_text(_without_placeholders(source), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "PYTHON"))}
-        try:
-            completed = subprocess.run(
-                [sys.executable, "-m", "asynclings.notebook", str(folder)],
-                capture_output=True,
-                timeout=timeout,
-                cwd=scratch,
-                env=env,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            outcome: Results | str = (
-                f"grading did not finish within {timeout:g} s: the code hangs or runs far "
-                "too long (an endless loop, a blocking call at import or in a function)"
-            )
-        else:
-            try:
-                outcome = Results.from_dict(json.loads(completed.stdout.decode().splitlines()[-1]))
-            except (ValueError, IndexError, KeyError, TypeError):
-                tail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-                outcome = "grading failed: " + (" / ".join(tail) or "no results")
-    _cache[key] = outcome
-    return outcome
+    if key not in _cache:
+        with tempfile.TemporaryDirectory(prefix="asynclings-notebook-") as scratch:
+            path = Path(scratch) / f"{module}.py"
+            path.write_text(_without_placeholders(source), encoding="utf-8")
+            _cache[key] = grade_isolated([path], timeout=timeout, budget_scale=BUDGET_SCALE)
+    return _cache[key]
 
 
 def _verdicts(module: str) -> ExerciseResult | str:
@@ -176,26 +149,3 @@ def check(module: str) -> None:
             for line in result.message.splitlines():
                 print(f"       {line}")
     print(f"{verdicts.points:g}/{verdicts.max_points:g} points")
-
-
-def _main(folder: str) -> None:
-    """Grade the modules in ``folder`` and print the results as one JSON line."""
-    from .run import grade_in_process
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    stdout = os.dup(1)
-    os.dup2(devnull, 1)  # whatever the answer prints stays out of the results line
-    results = grade_in_process(
-        [Path(folder)], extra=["-o", f"asynclings_budget_scale={BUDGET_SCALE}"]
-    )
-    os.write(stdout, (json.dumps(results.to_dict()) + "\n").encode())
-
-
-def _entry(argv: list[str]) -> Any:
-    if len(argv) != 2:
-        raise SystemExit("usage: python -m asynclings.notebook FOLDER")
-    _main(argv[1])
-
-
-if __name__ == "__main__":
-    _entry(sys.argv)

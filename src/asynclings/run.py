@@ -17,7 +17,7 @@ import pytest
 
 from .results import Results
 
-__all__ = ["grade", "grade_in_process", "pytest_args"]
+__all__ = ["grade", "grade_in_process", "grade_isolated", "pytest_args"]
 
 GRADE_INI = Path(__file__).with_name("grade.ini")
 
@@ -99,3 +99,62 @@ def grade_in_process(
     if collector.results is None:
         raise RuntimeError(f"grading produced no results (pytest exit code {exit_code})")
     return collector.results
+
+
+def grade_isolated(
+    paths: Sequence[Path], *, timeout: float = 60.0, budget_scale: float = 1.0
+) -> Results | str:
+    """Grade like :func:`grade`, in a separate Python process with a time limit.
+
+    Returns the results, or a message saying why there are none. Whatever the learner's
+    code does (hang, spin, print, exit) stays in that process: notebooks and the
+    self-study commands grade through this.
+    """
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "asynclings.run", f"--budget-scale={budget_scale}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "PYTHON"))}
+    try:
+        completed = subprocess.run(
+            [*command, *map(str, paths)],
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return (
+            f"grading did not finish within {timeout:g} s: the code hangs or runs far too "
+            "long (an endless loop, a blocking call at import or in a function)"
+        )
+    try:
+        return Results.from_dict(json.loads(completed.stdout.decode().splitlines()[-1]))
+    except (ValueError, IndexError, KeyError, TypeError):
+        tail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        return "grading failed: " + (" / ".join(tail) or "no results")
+
+
+def _main(argv: Sequence[str]) -> None:
+    """``python -m asynclings.run [--budget-scale=F] PATH...``: one JSON line of results."""
+    import json
+
+    scale = "1"
+    paths = []
+    for arg in argv:
+        if arg.startswith("--budget-scale="):
+            scale = arg.split("=", 1)[1]
+        else:
+            paths.append(Path(arg))
+    stdout = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # whatever the learner's code prints stays out of the results line
+    results = grade_in_process(paths, extra=["-o", f"asynclings_budget_scale={scale}"])
+    os.write(stdout, (json.dumps(results.to_dict()) + "\n").encode())
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:])

@@ -1,0 +1,185 @@
+"""Self-study commands, driven on a temporary folder: init, check, watch, hint, list."""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from asynclings.cli import main
+from asynclings.manifest import exercise, exercises
+from asynclings.study import STATE_FILE
+from support import MUTANTS
+
+MODULES = [e.module for e in exercises()]
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def _state(folder: Path) -> dict:
+    return json.loads((folder / STATE_FILE).read_text())
+
+
+def test_init_copies_the_stubs_and_a_readme_and_keeps_work(tmp_path):
+    folder = tmp_path / "work"
+    code, out = _run("init", str(folder))
+    assert code == 0, out
+    for each in exercises():
+        assert (folder / f"{each.module}.py").read_bytes() == each.stub.read_bytes()
+    assert "asynclings watch" in (folder / "README.md").read_text()
+    assert _state(folder) == {"best": {}, "checkpoints": {}, "version": 1}
+    (folder / "ex02_gather.py").write_text("# my work\n")
+    code, out = _run("init", str(folder))
+    assert "kept" in out and (folder / "ex02_gather.py").read_text() == "# my work\n"
+    _run("init", str(folder), "--force")
+    assert (folder / "ex02_gather.py").read_bytes() == exercise("ex02_gather").stub.read_bytes()
+
+
+def test_a_full_walk_from_stubs_to_all_solved(tmp_path):
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    code, out = _run("check", str(folder))
+    assert code == 0, out
+    assert "progress: 0/100 points, 0/10 exercises complete" in out
+    assert "next: ex01_coroutines" in out
+    shutil.copyfile(MUTANTS / "ex02_gather" / "sequential.py", folder / "ex02_gather.py")
+    code, out = _run("check", str(folder))
+    assert "ex02_gather          7/10  in progress" in out
+    assert _state(folder)["best"]["ex02_gather"] == 7
+    stamps = {}
+    for number, each in enumerate(exercises(), start=1):
+        shutil.copyfile(each.solution, folder / f"{each.module}.py")
+        code, out = _run("check", str(folder))
+        assert code == 0, out
+        assert f"checkpoint: {each.module} reached full marks" in out
+        assert f"{number}/10 exercises complete" in out
+        state = _state(folder)
+        assert set(state["checkpoints"]) == set(MODULES[:number])
+        stamps[each.module] = state["checkpoints"][each.module]
+        # A checkpoint is the first time only: earlier ones never move.
+        assert all(state["checkpoints"][m] == stamps[m] for m in MODULES[:number])
+        if number < 10:
+            assert f"next: {MODULES[number]}" in out
+    assert "progress: 100/100 points, 10/10 exercises complete" in out
+    assert "All exercises complete" in out
+    # A regression after a checkpoint: the checkpoint stays, the status tells the truth.
+    shutil.copyfile(MUTANTS / "ex02_gather" / "sequential.py", folder / "ex02_gather.py")
+    code, out = _run("check", str(folder))
+    assert "ex02_gather          7/10  in progress" in out
+    assert _state(folder)["checkpoints"]["ex02_gather"] == stamps["ex02_gather"]
+    assert _state(folder)["best"]["ex02_gather"] == 10
+
+
+def test_piped_output_has_no_colour_or_drawing(tmp_path):
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    code, out = _run("check", str(folder))
+    assert code == 0 and "\x1b[" not in out and "━" not in out and "│" not in out
+    code, out = _run("list", "--dir", str(folder))
+    assert code == 0 and "\x1b[" not in out
+
+
+def test_a_corrupted_progress_file_is_kept_aside_and_rebuilt(tmp_path):
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    shutil.copyfile(exercise("ex01_coroutines").solution, folder / "ex01_coroutines.py")
+    (folder / STATE_FILE).write_text("{not json")
+    code, out = _run("check", str(folder))
+    assert code == 0, out
+    assert "warning: the progress file" in out and "rebuilt" in out
+    kept = list(folder.glob(f"{STATE_FILE}.corrupt-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "{not json"  # nothing lost
+    assert "ex01_coroutines" in _state(folder)["checkpoints"]
+    for bad in ('{"version": 1, "checkpoints": []}', '"just a string"', "\xff\xfe"):
+        (folder / STATE_FILE).write_bytes(bad.encode("latin-1"))
+        code, out = _run("check", str(folder))
+        assert code == 0 and "warning: the progress file" in out, out
+    assert len(list(folder.glob(f"{STATE_FILE}.corrupt-*"))) == 4  # every copy kept
+
+
+def test_a_missing_or_renamed_exercise_file_is_named(tmp_path):
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    (folder / "ex03_as_completed.py").rename(folder / "ex03 copy.py")
+    (folder / "ex04_wait.py").unlink()
+    code, out = _run("check", str(folder))
+    assert code == 0, out
+    assert "ex03_as_completed.py is missing" in out
+    assert "found ex03 copy.py" in out and "rename it back" in out
+    assert "ex04_wait.py is missing" in out and f"asynclings init {folder}" in out
+    code, out = _run("check", str(tmp_path / "nowhere"))
+    assert code != 0 and "asynclings init" in out
+
+
+def test_hints_are_progressive_and_list_shows_status(tmp_path):
+    code, out = _run("hint", "ex05", "--level", "1")
+    hints = exercise("ex05_lock_counter").hints
+    assert code == 0 and out.strip() == f"Hint 1/{len(hints)}: {hints[0]}"
+    code, out = _run("hint", "ex05")
+    assert out.count("Hint ") == len(hints)
+    code, out = _run("hint", "ex05", "--level", "99")
+    assert code != 0 and "hints 1 to" in out
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    shutil.copyfile(exercise("ex01_coroutines").solution, folder / "ex01_coroutines.py")
+    _run("check", str(folder))
+    code, out = _run("list", "--dir", str(folder))
+    lines = out.splitlines()
+    assert lines[0].startswith("ex01_coroutines") and lines[0].endswith("complete")
+    assert lines[1].endswith("not started")
+    code, out = _run("list")
+    assert code == 0 and "ex10_bank" in out
+
+
+def test_watch_regrades_on_save_and_moves_on(tmp_path):
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    blocking = MUTANTS / "ex01_coroutines" / "greet_blocking_sleep.py"
+    shutil.copyfile(blocking, folder / "ex01_coroutines.py")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "asynclings.cli", "watch", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    seen: list[str] = []
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
+
+    def wait_for(text: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                seen.append(lines.get(timeout=0.2))
+            except queue.Empty:
+                continue
+            if text in seen[-1]:
+                return
+        pytest.fail(f"watch never printed {text!r}; it printed:\n" + "".join(seen))
+
+    try:
+        wait_for("current exercise: ex01_coroutines")
+        wait_for("FAIL")  # the blocking sleep is named
+        wait_for("ex01_coroutines: ")  # its score line
+        time.sleep(0.5)
+        shutil.copyfile(exercise("ex01_coroutines").solution, folder / "ex01_coroutines.py")
+        wait_for("ex01_coroutines complete: 10/10 (checkpoint recorded)")
+        wait_for("next exercise: ex02_gather")
+        wait_for("ex02_gather: not started")
+        assert "ex01_coroutines" in _state(folder)["checkpoints"]
+    finally:
+        process.terminate()
+        process.wait(10)
