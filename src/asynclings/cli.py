@@ -31,6 +31,13 @@ def _console() -> Any:
     return Console(highlight=False, soft_wrap=True)
 
 
+_EXERCISES = click.option(
+    "--exercises",
+    "chosen",
+    multiple=True,
+    metavar="EXERCISE",
+    help="Only these exercises (repeatable; default: all ten).",
+)
 _FOLDER = click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 
 
@@ -208,13 +215,7 @@ def grade(
 @main.command("nbgrader")
 @click.argument("course", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--assignment", default="asyncio", show_default=True, help="The assignment's name.")
-@click.option(
-    "--exercises",
-    "chosen",
-    multiple=True,
-    metavar="EXERCISE",
-    help="Only these exercises (repeatable; default: all ten).",
-)
+@_EXERCISES
 @click.option(
     "--hide",
     multiple=True,
@@ -250,13 +251,7 @@ def gradescope() -> None:
 
 @gradescope.command("bundle")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--exercises",
-    "chosen",
-    multiple=True,
-    metavar="EXERCISE",
-    help="Only these exercises (repeatable; default: all ten).",
-)
+@_EXERCISES
 @click.option(
     "--hide",
     multiple=True,
@@ -293,13 +288,7 @@ def classroom() -> None:
 
 @classroom.command("template")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--exercises",
-    "chosen",
-    multiple=True,
-    metavar="EXERCISE",
-    help="Only these exercises (repeatable; default: all ten).",
-)
+@_EXERCISES
 def classroom_template(folder: Path, chosen: tuple[str, ...]) -> None:
     """Write a GitHub Classroom template repository into FOLDER.
 
