@@ -183,3 +183,15 @@ def test_watch_regrades_on_save_and_moves_on(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_module_that_kills_its_grading_costs_only_its_own_status(tmp_path):
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    shutil.copyfile(exercise("ex01_coroutines").solution, folder / "ex01_coroutines.py")
+    (folder / "ex02_gather.py").write_text("import os\nos._exit(3)\n")
+    code, out = _run("check", str(folder))
+    assert code == 0, out
+    assert "ex01_coroutines     10/10  complete" in out
+    assert "ex02_gather          0/10  error" in out
+    assert "ex02_gather: grading failed" in out

@@ -133,7 +133,11 @@ def grade_isolated(
         return Results.from_dict(json.loads(completed.stdout.decode().splitlines()[-1]))
     except (ValueError, IndexError, KeyError, TypeError):
         tail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        return "grading failed: " + (" / ".join(tail) or "no results")
+        return (
+            f"grading failed: the grading process ended without results (exit status "
+            f"{completed.returncode}): the code stopped the interpreter (os._exit, "
+            "sys.exit in a thread) or crashed" + (f"; it said: {' / '.join(tail)}" if tail else "")
+        )
 
 
 def _main(argv: Sequence[str]) -> None:

@@ -172,7 +172,13 @@ class Workspace:
         if to_grade:
             outcome = grade_isolated([self.path(e) for e in to_grade], timeout=GRADING_TIMEOUT)
             for exercise in to_grade:
-                statuses[exercise.module] = _status(exercise, outcome)
+                if isinstance(outcome, str) and len(to_grade) > 1:
+                    # One module hangs or crashes the run: grade each alone, so that
+                    # only the culprit shows the problem.
+                    alone = grade_isolated([self.path(exercise)], timeout=GRADING_TIMEOUT)
+                    statuses[exercise.module] = _status(exercise, alone)
+                else:
+                    statuses[exercise.module] = _status(exercise, outcome)
         for status in statuses.values():
             if status.max_points == 0:
                 from .rubric import rubric_of
