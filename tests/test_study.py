@@ -195,3 +195,17 @@ def test_a_module_that_kills_its_grading_costs_only_its_own_status(tmp_path):
     assert "ex01_coroutines     10/10  complete" in out
     assert "ex02_gather          0/10  error" in out
     assert "ex02_gather: grading failed" in out
+
+
+def test_check_finds_the_working_folder_by_itself(tmp_path, monkeypatch):
+    clone = tmp_path / "clone"
+    _run("init", str(clone / "exercises"))
+    monkeypatch.chdir(clone)  # a clone's top: the exercises are in ./exercises
+    code, out = _run("check")
+    assert code == 0 and f"asynclings check: {clone / 'exercises'}" in out
+    monkeypatch.chdir(clone / "exercises")  # or the folder itself
+    code, out = _run("check")
+    assert code == 0 and "progress: 0/100 points" in out
+    monkeypatch.chdir(tmp_path)  # nowhere: say how to start
+    code, out = _run("check")
+    assert code != 0 and "asynclings init" in out
