@@ -201,7 +201,7 @@ async def test_transfer_moves_money(learner, world):
         expect_same(
             run.result, expected, f"balance({account!r}) must return the store's value{missing}"
         )
-    store.data["A"] = 999
+    store.set("A", 999)
     run = await world.call(bank.balance, "A")
     expect_same(
         run.result,

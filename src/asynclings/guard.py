@@ -300,6 +300,34 @@ def _restore_hook(name: str, value: Any) -> None:
 _MISSING = object()
 
 
+def tampered_message(changes: list[str]) -> str:
+    """The learner-facing verdict on an item whose tools or facts were changed."""
+    shown = "; ".join(changes[:5]) + ("; ..." if len(changes) > 5 else "")
+    return (
+        f"{TAMPERED} ({shown}): no verdict on this module can be trusted, so every item "
+        "scores nothing; flagged for the instructor's review"
+    )
+
+
+def checkpoint() -> list[str]:
+    """In a grading process with an armed guard: what the code under test changed in
+    the kit's and the graders' modules since the item began (put back). Called when a
+    learner's call returns, before the grader looks at the result, so that a change
+    undone later (when the grader calls the changed function) is still seen."""
+    guard = _armed[0] if _armed else None
+    return guard.quick_check() if guard is not None else []
+
+
+def report_tampering(changes: list[str]) -> None:
+    """Charge ``changes`` to the module whose item is running (batch grading only)."""
+    guard = _armed[0] if _armed else None
+    if guard is not None and guard.current_file is not None:
+        known = guard.tampered.setdefault(guard.current_file, [])
+        known.extend(c for c in changes if c not in known)
+
+
+_armed: list[Guard] = []
+
 # Tripwires ---------------------------------------------------------------------------------
 
 _STDLIB = (str(Path(os.__file__).resolve().parent) + os.sep,)
@@ -317,6 +345,9 @@ _FRAME_GIVERS = {
     "get_stack",
     "_task_get_stack",
 }
+_FRAME_GIVERS_FLAGGED = {"walk_tb"}
+"""Of those, the ones honest code uses (logging its own exception's traceback): the
+call is recorded as evidence but goes through."""
 _FRAME_ATTRIBUTES = {"tb_frame", "cr_frame", "gi_frame", "ag_frame", "f_back"}
 _PROCESS_EVENTS = {
     "os.system",
@@ -369,7 +400,7 @@ _EVENTS = (
     | _SIGNAL_EVENTS
     | _NETWORK_EVENTS
     | _FILE_CHANGES
-    | {"open", "import", "object.__getattr__", "object.__setattr__"}
+    | {"open", "import", "object.__getattr__", "object.__setattr__", "compile", "code.__new__"}
 )
 
 
@@ -400,6 +431,16 @@ class _Tripwires:
         from .manifest import content_root
 
         kit = Path(__file__).resolve().parent
+        packages = [
+            str(Path(p).resolve()) + os.sep
+            for p in sys.path
+            if "site-packages" in p or "dist-packages" in p
+        ]
+        self.trusted = (
+            *packages,
+            str(kit) + os.sep,
+            str(content_root().resolve() / "graders") + os.sep,
+        )
         self.kit = tuple(
             str(p) + os.sep
             for p in (
@@ -409,7 +450,7 @@ class _Tripwires:
             )
         )
         self.evidence: list[tuple[str, str]] = []
-        """(learner file, what it did) in order."""
+        """(learner file, what it did and whether it was refused) in order."""
         self._busy = threading.local()
 
     # Where a call comes from
@@ -418,23 +459,46 @@ class _Tripwires:
         """The submission's frame that started this event, and the name of the
         standard-library function it called to do so (``""``: its own code did it), if
         the event comes from the submission's code; ``None`` if it comes from the kit,
-        pytest or anything else."""
+        pytest or another installed package.
+
+        Code counts as the submission's unless it is shown otherwise: a frame of its
+        files, of code it compiled under a made-up name (``<string>``), or a thread with
+        nothing but the standard library on its stack (one it started on a built-in).
+        """
         frame: types.FrameType | None = sys._getframe(1)
         while frame is not None and frame.f_code.co_filename == __file__:
             frame = frame.f_back
         called = ""
         for_traceback = False
+        last = frame
         while frame is not None:
             filename = frame.f_code.co_filename
-            if filename.startswith(self.learner_dirs):
+            if filename.startswith(self.learner_dirs) or (
+                filename.startswith("<")
+                and not filename.startswith("<frozen")
+                and not self._trusted_globals(frame)
+            ):
                 # Source lines read to format a traceback: "linecache".
                 return frame, "linecache" if for_traceback else called
-            if not _in_stdlib(filename):
-                return None
+            if not _in_stdlib(filename) and not filename.startswith("<"):
+                return None  # the kit, pytest, an installed package
             called = frame.f_code.co_name
             for_traceback = for_traceback or filename.endswith(_LINECACHE)
+            last = frame
             frame = frame.f_back
+        if last is not None and threading.current_thread() is not threading.main_thread():
+            return last, called  # a thread running only the standard library
         return None
+
+    def _trusted_globals(self, frame: types.FrameType) -> bool:
+        """Whether code with a made-up file name (``<string>``) runs in the globals of a
+        standard-library or kit module (dataclasses and namedtuple make such code)."""
+        name = frame.f_globals.get("__name__")
+        module = sys.modules.get(name) if isinstance(name, str) else None
+        if module is None or vars(module) is not frame.f_globals:
+            return False
+        path = getattr(module, "__file__", None) or ""
+        return _in_stdlib(path) or path.startswith(self.trusted)
 
     def __call__(self, event: str, args: tuple[Any, ...]) -> None:
         if event not in _EVENTS and not event.startswith("ctypes."):
@@ -455,6 +519,10 @@ class _Tripwires:
             return None
         if event == "import" and args[0] not in _FORBIDDEN_IMPORTS:
             return None
+        if event in ("compile", "code.__new__"):
+            filename = args[1] if len(args) > 1 else None
+            if not isinstance(filename, str | bytes) or not self._disguised(filename):
+                return None
         if event == "object.__setattr__" and (
             len(args) < 2 or args[1] not in ("__code__", "__defaults__", "__kwdefaults__")
         ):
@@ -466,8 +534,24 @@ class _Tripwires:
         what = self._what(event, args, called)
         if what is None:
             return None
-        self.evidence.append((frame.f_code.co_filename, f"line {frame.f_lineno}: {what}"))
+        if called in _FRAME_GIVERS_FLAGGED:
+            # Honest code walks its own exception's traceback to log it: flagged for a
+            # look, not refused.
+            what = f"{what} with traceback.{called}"
+            self.evidence.append(self._where(frame, "seen", what))
+            return None
+        self.evidence.append(self._where(frame, "refused", what))
         return what
+
+    def _where(self, frame: types.FrameType, verb: str, what: str) -> tuple[str, str]:
+        """``(learner file, evidence)``: the line in the submission's own file, or, for
+        code it made elsewhere (a thread on a built-in, ``<string>`` code), the module
+        whose item was running."""
+        filename = frame.f_code.co_filename
+        if filename.startswith(self.learner_dirs):
+            return filename, f"{verb} at line {frame.f_lineno}: {what}"
+        owner = _armed[0].current_file if _armed and _armed[0].current_file else filename
+        return owner, f"{verb} in code it started ({Path(filename).name}): {what}"
 
     def _what(self, event: str, args: tuple[Any, ...], called: str) -> str | None:
         if event == "object.__getattr__" or event in ("sys._getframe", "sys._current_frames"):
@@ -478,6 +562,8 @@ class _Tripwires:
             if called and called not in _FRAME_GIVERS:
                 return None
             return "frame inspection (reading the grader's frames)"
+        if event in ("compile", "code.__new__"):
+            return f"compiling code under another file's name ({_short(args[1])})"
         if event.startswith("gc."):
             return f"{event}() (searching the grader's objects)"
         if event in ("sys.settrace", "sys.setprofile"):
@@ -488,7 +574,12 @@ class _Tripwires:
             name = args[0] if args else ""
             return f"ctypes or another raw-memory interface ({event} {name})"
         if event == "object.__setattr__":
-            return f"rewriting a function's {args[1]}"
+            # namedtuple and NamedTuple set defaults for the submission: allowed; so is
+            # rewriting the submission's own functions.
+            target = getattr(args[0], "__code__", None) if not called else None
+            if target is None or target.co_filename.startswith(self.learner_dirs):
+                return None
+            return f"rewriting the {args[1]} of a function it does not own"
         if event in _PROCESS_EVENTS:
             return f"starting a process ({event})"
         if event in _SIGNAL_EVENTS:
@@ -509,6 +600,15 @@ class _Tripwires:
                 return None
             return f"changing files outside its scratch folder ({event} {os.fsdecode(path)})"
         return None
+
+    def _disguised(self, filename: str | bytes) -> bool:
+        """Whether a file name given to compiled code claims the standard library, an
+        installed package or the kit (code that would pass for theirs)."""
+        name = os.fsdecode(filename)
+        if name.startswith("<"):
+            return False
+        target = _resolve(name)
+        return _in_stdlib(target) or target.startswith(self.trusted) or target.startswith(self.kit)
 
     def _open(self, args: tuple[Any, ...]) -> str | None:
         path, mode = args[0], args[1] if len(args) > 1 else "r"
@@ -563,7 +663,6 @@ def _dispatch(event: str, args: tuple[Any, ...]) -> None:
 # Reading the source ------------------------------------------------------------------------
 
 _SUSPECT_IMPORTS = {
-    "pytest": "imports pytest (the grader's test runner)",
     "_pytest": "imports pytest's internals",
     "pluggy": "imports pytest's plugin system",
     "asynclings": "imports the grading kit",
@@ -572,7 +671,6 @@ _SUSPECT_IMPORTS = {
     "_ctypes": "imports ctypes",
     "signal": "imports signal",
     "subprocess": "imports subprocess",
-    "socket": "imports socket",
     "multiprocessing": "imports multiprocessing",
     "_posixsubprocess": "imports _posixsubprocess",
     "gc": "imports gc",
@@ -604,35 +702,66 @@ _SUSPECT_ATTRIBUTES = {
 }
 
 
+_OWNED = {"fork": ("os",), "alarm": ("signal",), "_exit": ("os",), "modules": ("sys",)}
+"""Attribute names that are evidence only on these modules (``self._exit`` is not)."""
+_PYTEST_STOPPERS = {"exit", "skip", "xfail"}
+
+
+def _main_guard(node: ast.AST) -> bool:
+    """Whether ``node`` is ``if __name__ == "__main__":`` (code the grader never runs)."""
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+        and any(
+            isinstance(c, ast.Constant) and c.value == "__main__" for c in node.test.comparators
+        )
+    )
+
+
+def _graded_nodes(tree: ast.Module) -> list[ast.AST]:
+    """Every node of the module, except those under ``if __name__ == "__main__":``."""
+    nodes: list[ast.AST] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(child for child in ast.iter_child_nodes(node) if not _main_guard(child))
+    return nodes
+
+
 def scan_source(source: str) -> list[str]:
-    """Evidence, by line, of what an exercise module has no business doing."""
+    """Evidence, by line, of what an exercise module has no business doing (outside an
+    ``if __name__ == "__main__":`` block, which grading never runs)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return []
     found: list[str] = []
-    for node in ast.walk(tree):
+    for node in _graded_nodes(tree):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                if top in _SUSPECT_IMPORTS:
+                    found.append(f"line {node.lineno}: {_SUSPECT_IMPORTS[top]}")
         elif isinstance(node, ast.ImportFrom):
-            names = [node.module or ""]
-        else:
-            names = []
-        for name in names:
-            top = name.split(".")[0]
-            if top in _SUSPECT_IMPORTS and isinstance(node, ast.Import | ast.ImportFrom):
+            top = (node.module or "").split(".")[0]
+            if top in _SUSPECT_IMPORTS:
                 found.append(f"line {node.lineno}: {_SUSPECT_IMPORTS[top]}")
-        if isinstance(node, ast.Attribute) and node.attr in _SUSPECT_ATTRIBUTES:
-            if node.attr == "modules" and not (
-                isinstance(node.value, ast.Name) and node.value.id == "sys"
-            ):
-                continue
-            if node.attr in ("fork", "alarm") and not (
-                isinstance(node.value, ast.Name) and node.value.id in ("os", "signal")
-            ):
-                continue
-            found.append(f"line {node.lineno}: {_SUSPECT_ATTRIBUTES[node.attr]}")
-        if (
+            if top == "pytest" and any(a.name in _PYTEST_STOPPERS for a in node.names):
+                found.append(f"line {node.lineno}: imports pytest's exit/skip")
+            if top == "os" and any(a.name == "_exit" for a in node.names):
+                found.append(f"line {node.lineno}: {_SUSPECT_ATTRIBUTES['_exit']}")
+        elif isinstance(node, ast.Attribute):
+            owner = node.value.id if isinstance(node.value, ast.Name) else None
+            if owner == "pytest" and node.attr in _PYTEST_STOPPERS:
+                found.append(f"line {node.lineno}: calls pytest.{node.attr} (stops the grading)")
+            elif node.attr in _SUSPECT_ATTRIBUTES:
+                if node.attr in _OWNED and owner not in _OWNED[node.attr]:
+                    continue
+                found.append(f"line {node.lineno}: {_SUSPECT_ATTRIBUTES[node.attr]}")
+        elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id == "__import__"
@@ -657,6 +786,8 @@ class Guard:
         """Learner file -> what it changed."""
         self.late: list[str] = []
         self._closing: _Snapshot | None = None
+        self._kit: _Snapshot | None = None
+        self.current_file: str | None = None
 
     def pytest_configure(self, config: Any) -> None:
         config.stash[GUARD_KEY] = self
@@ -665,11 +796,18 @@ class Guard:
         """Snapshot the tools and switch the tripwires on (before any submission
         module is imported)."""
         self._snapshot = take_snapshot()
+        self._kit = take_snapshot(("asynclings.", "asynclings_graders."))
         self._tripwires = _Tripwires(self.learner_dirs, [self.scratch])
         _install(self._tripwires)
+        _armed[:] = [self]
 
-    def before_item(self) -> None:
+    def before_item(self, file: Path | None = None) -> None:
         self._item_state = _process_state()
+        self.current_file = str(file) if file is not None else None
+
+    def quick_check(self) -> list[str]:
+        """The kit's and graders' namespaces only (cheap: every learner call)."""
+        return _namespace_changes(self._kit, restore=True) if self._kit is not None else []
 
     def after_item(self, file: Path) -> list[str]:
         """What the submission changed (now put back), charged to ``file``: the module
@@ -689,9 +827,7 @@ class Guard:
         """The evidence against one learner file, for the instructor."""
         lines = [f"changed the grader's tools: {c}" for c in self.tampered.get(file, [])]
         if self._tripwires is not None:
-            lines += [
-                f"refused at {what}" for path, what in self._tripwires.evidence if path == file
-            ]
+            lines += [what for path, what in self._tripwires.evidence if path == file]
         return list(dict.fromkeys(lines))
 
     def last_check(self) -> None:

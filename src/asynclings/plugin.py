@@ -52,7 +52,7 @@ from typing import Any
 import pytest
 
 from .feedback import explain, never_awaited_note
-from .guard import GUARD_KEY, TAMPERED, Guard
+from .guard import GUARD_KEY, Guard, tampered_message
 from .harness.checks import RubricFailure, seconds
 from .harness.loop import VirtualLoop, virtual_clocks
 from .harness.world import World
@@ -148,12 +148,14 @@ def learner(request: pytest.FixtureRequest) -> Learner:
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest) -> World:
-    """A fresh simulated world for one rubric item."""
-    return World(
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """A fresh simulated world for one rubric item (its fakes are checked at the end)."""
+    world = World(
         replay_seed=request.config.getoption("asynclings_seed"),
         data_seed=request.config.getoption("asynclings_data_seed"),
     )
+    yield world
+    world.verify()
 
 
 # Grading ------------------------------------------------------------------------------
@@ -268,7 +270,7 @@ class Grading:
         budget = rubric.budget * self.budget_scale
         started, cpu_started = _perf_counter(), time.thread_time()
         if self.guard is not None:
-            self.guard.before_item()
+            self.guard.before_item(self._file(item))
         try:
             with warnings.catch_warnings(record=True) as caught, _cpu_alarm(budget):
                 warnings.simplefilter("always", RuntimeWarning)
@@ -284,7 +286,7 @@ class Grading:
         finally:
             changes = self.guard.after_item(self._file(item)) if self.guard else []
         if changes:
-            raise RubricFailure(_tampered_message(changes))
+            raise RubricFailure(tampered_message(changes))
         # The budget counts CPU time, not real time: other processes on a loaded machine
         # stretch real time, never this. time.sleep burns no CPU, but blocking-call
         # detection names it; a hang that burns nothing is left to pytest-timeout.
@@ -346,7 +348,7 @@ class Grading:
                 exercise_result.flags = self.guard.flags(str(path))
                 changes = self.guard.tampered.get(str(path))
                 if changes:
-                    _void(exercise_result, _tampered_message(changes))
+                    _void(exercise_result, tampered_message(changes))
         order = list(self.modules)
         graded = sorted(by_file.values(), key=lambda e: (order.index(e.module), e.path or ""))
         for exercise_result in graded:
@@ -408,14 +410,6 @@ def _stopped_message(stopper: BaseException) -> str:
     return (
         f"the submission's code called {what} while it was graded: an exercise function "
         "must return or raise, never stop or skip the grading"
-    )
-
-
-def _tampered_message(changes: list[str]) -> str:
-    shown = "; ".join(changes[:5]) + ("; ..." if len(changes) > 5 else "")
-    return (
-        f"{TAMPERED} ({shown}): no verdict on this module can be trusted, so every item "
-        "scores nothing; flagged for the instructor's review"
     )
 
 

@@ -250,6 +250,10 @@ class Worker:
         if reply is None:
             self.stop()
             raise WorkerDied("the grading worker stopped answering")
+        if not reply.get("clean", False):
+            # The job left something the worker could not remove: the next job gets a
+            # fresh sandbox, never what this one left.
+            self.stop()
         return reply
 
     def stop(self) -> None:

@@ -202,13 +202,15 @@ def _run_job(job: dict[str, Any], scratch_root: Path, *, sandboxed: bool) -> dic
     os.close(read_end)
     _kill_leftovers(pid, sandboxed=sandboxed)
     output_tail = _tail(scratch / "output.log")
-    shutil.rmtree(scratch, ignore_errors=True)
+    _remove(scratch)
+    clean = not scratch.exists()
     if sandboxed:
-        _wipe_shared_scratch(scratch_root)
+        clean = _wipe_shared_scratch(scratch_root) and clean
     reply: dict[str, Any] = {
         "seconds": round(time.monotonic() - started, 3),
         "output_tail": output_tail,
         "exit": _describe_exit(status),
+        "clean": clean,
     }
     if timed_out:
         reply["status"] = "timed out"
@@ -295,16 +297,33 @@ def _kill_leftovers(pid: int, *, sandboxed: bool) -> None:
             pass
 
 
-def _wipe_shared_scratch(scratch_root: Path) -> None:
-    """Remove whatever a job left in the sandbox's writable places."""
-    for place in (scratch_root, Path("/dev/shm")):
+def _remove(path: Path) -> None:
+    """Delete ``path`` whatever the job did to it (folders made read-only included:
+    every file is this user's, so write permission can be given back first)."""
+    if path.is_symlink() or not path.is_dir():
         with contextlib.suppress(OSError):
-            for entry in place.iterdir():
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        entry.unlink()
+            path.unlink()
+        return
+    for folder, _, _ in os.walk(path):
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _wipe_shared_scratch(scratch_root: Path) -> bool:
+    """Remove whatever a job left in the sandbox's writable places; whether they are
+    empty now (if not, the batch starts a fresh sandbox for the next job)."""
+    clean = True
+    for place in (scratch_root, Path("/dev/shm")):
+        try:
+            entries = list(place.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            _remove(entry)
+        with contextlib.suppress(OSError):
+            clean = clean and not any(place.iterdir())
+    return clean
 
 
 def _tail(path: Path, lines: int = 6) -> str:

@@ -124,29 +124,40 @@ class FakeFetch:
         self.max_in_flight = 0
         self.in_flight_history: list[tuple[float, int]] = []
         """``(time, calls in flight)`` after every change, in order."""
+        # The fake's own record of all of the above (the code under test is handed this
+        # object): the fake behaves by it, and :meth:`tampering` compares.
+        self.__replies = dict(self.replies)
+        self.__results = dict(self.results)
+        self.__journal: list[tuple[FetchCall, tuple[Any, ...]]] = []
+        self.__history: list[tuple[float, int]] = []
+        self.__requested = 0
+        live.append(self)
 
     @property
     def urls(self) -> list[str]:
-        return list(self.replies)
+        return list(self.__replies)
 
     def __call__(self, url: str) -> Coroutine[Any, Any, object]:
         self.requested += 1
+        self.__requested += 1
         return self.fetch(url)
 
     def reply_for(self, url: str, attempt: int) -> Reply:
-        spec = self.replies[url]
+        spec = self.__replies[url]
         if isinstance(spec, Sequence):
             spec = spec[min(attempt, len(spec) - 1)]
         return spec if isinstance(spec, Reply) else Reply(float(spec))
 
     async def fetch(self, url: str) -> object:
         """The fetch itself (what calling the fake returns a coroutine of)."""
-        if url not in self.replies:
+        if url not in self.__replies:
             raise KeyError(f"fetch was called with {url!r}, which is not one of the urls")
-        attempt = sum(1 for call in self.calls if call.url == url)
+        attempt = sum(1 for call, _ in self.__journal if call.url == url)
         reply = self.reply_for(url, attempt)
         call = FetchCall(url=url, attempt=attempt, task=_task_name(), started=_now())
         self.calls.append(call)
+        entry = len(self.__journal)
+        self.__journal.append((call, _fields(call)))
         self._count(+1)
         try:
             await _take(reply.after)
@@ -156,18 +167,48 @@ class FakeFetch:
         finally:
             call.ended = _now()
             self._count(-1)
+            self.__journal[entry] = (call, _fields(call))
         if reply.fail:
             call.outcome = "raised"
             call.error = FetchError(url, attempt)
+            self.__journal[entry] = (call, _fields(call))
             raise call.error
         call.outcome = "returned"
-        call.result = self.results[url]
+        call.result = self.__results[url]
+        self.__journal[entry] = (call, _fields(call))
         return call.result
 
     def _count(self, delta: int) -> None:
         self.in_flight += delta
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         self.in_flight_history.append((_now(), self.in_flight))
+        self.__history.append((_now(), self.in_flight))
+
+    def tampering(self) -> list[str]:
+        """What differs between the fake's public record and its own: changes made by
+        the code under test (which is handed this object), not by the fake."""
+        found = []
+        if not _same_mapping(self.replies, self.__replies):
+            found.append("the fake fetch's replies (its latencies) were changed")
+        if not _same_mapping(self.results, self.__results):
+            found.append("the fake fetch's results were changed")
+        calls = [call for call, _ in self.__journal]
+        if len(self.calls) != len(calls) or any(
+            a is not b for a, b in zip(self.calls, calls, strict=False)
+        ):
+            found.append("the fake fetch's record of calls was changed")
+        elif any(_fields(call) != fields for call, fields in self.__journal):
+            found.append("the times or outcomes recorded for the fake fetch's calls were changed")
+        peak = max((n for _, n in self.__history), default=0)
+        current = self.__history[-1][1] if self.__history else 0
+        if (
+            self.in_flight_history != self.__history
+            or self.max_in_flight != peak
+            or self.in_flight != current
+            or self.requested != self.__requested
+        ):
+            found.append("the fake fetch's counts of calls in flight were changed")
+        return found
 
     # Questions graders ask ------------------------------------------------------------
 
@@ -192,6 +233,26 @@ class FakeFetch:
                 break
             count = in_flight
         return count
+
+
+live: list[Any] = []
+"""Every fake made since the current rubric item's world was (see World.verify)."""
+
+
+def _fields(record: Any) -> tuple[Any, ...]:
+    """A record's fields as they are now (identity for objects, value for numbers)."""
+    return tuple(
+        value if isinstance(value, int | float | str | type(None)) else id(value)
+        for value in vars(record).values()
+    )
+
+
+def _same_mapping(public: Any, private: dict[str, Any]) -> bool:
+    return (
+        isinstance(public, dict)
+        and list(public) == list(private)
+        and all(public[key] is value for key, value in private.items())
+    )
 
 
 def _by_start(calls: list[FetchCall]) -> list[FetchCall]:
@@ -258,17 +319,30 @@ class FakeStore:
         self.ops: list[StoreOp] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        # The store's own record (see FakeFetch): it behaves by this one.
+        self.__data = dict(self.data)
+        self.__latency = latency
+        self.__fail = fail
+        self.__journal: list[tuple[StoreOp, tuple[Any, ...]]] = []
+        self.__in_flight = 0
+        self.__peak = 0
+        live.append(self)
 
     def _seconds(self, op: str, key: str) -> float:
-        return self.latency(op, key) if callable(self.latency) else self.latency
+        latency = self.__latency
+        return latency(op, key) if callable(latency) else latency
 
     async def _run(self, op: StoreOp, apply: Callable[[], object]) -> object:
         self.ops.append(op)
+        entry = len(self.__journal)
+        self.__journal.append((op, _fields(op)))
         self.in_flight += 1
+        self.__in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.__peak = max(self.__peak, self.__in_flight)
         try:
             await _take(self._seconds(op.op, op.key))
-            if self.fail is not None and self.fail(op):
+            if self.__fail is not None and self.__fail(op):
                 op.outcome = "raised"
                 raise StoreError(f"store {op.op} of {op.key!r} failed")
             result = apply()
@@ -280,13 +354,44 @@ class FakeStore:
         finally:
             op.ended = _now()
             self.in_flight -= 1
+            self.__in_flight -= 1
+            self.__journal[entry] = (op, _fields(op))
+
+    def _apply_write(self, key: str, value: int) -> None:
+        self.data[key] = value
+        self.__data[key] = value
+
+    def set(self, key: str, value: int) -> None:
+        """Change a value behind the code's back, at once (for graders: the code under
+        test must use :meth:`read` and :meth:`write`)."""
+        self._apply_write(key, value)
+
+    def tampering(self) -> list[str]:
+        """What differs between the store's public record and its own (see
+        :meth:`FakeFetch.tampering`)."""
+        found = []
+        if self.data != self.__data or any(type(v) is not int for v in self.data.values()):
+            found.append("the fake store's data was changed without the store's methods")
+        if self.latency is not self.__latency or self.fail is not self.__fail:
+            found.append("the fake store's latency or failures were changed")
+        ops = [op for op, _ in self.__journal]
+        if len(self.ops) != len(ops) or any(
+            a is not b for a, b in zip(self.ops, ops, strict=False)
+        ):
+            found.append("the fake store's operation log was changed")
+        elif any(_fields(op) != fields for op, fields in self.__journal):
+            found.append("the times or values recorded for the store's operations were changed")
+        if self.in_flight != self.__in_flight or self.max_in_flight != self.__peak:
+            found.append("the fake store's counts of operations in flight were changed")
+        return found
 
     async def read(self, key: str) -> int:
         op = StoreOp("read", key, _task_name(), _now())
 
         def apply() -> int:
-            op.value = self.data.get(key, 0)
-            return self.data.get(key, 0)
+            value = self.__data.get(key, 0)
+            op.value = value
+            return value
 
         return cast(int, await self._run(op, apply))
 
@@ -294,7 +399,7 @@ class FakeStore:
         op = StoreOp("write", key, _task_name(), _now(), value=value)
 
         def apply() -> None:
-            self.data[key] = value
+            self._apply_write(key, value)
 
         await self._run(op, apply)
 

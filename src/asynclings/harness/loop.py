@@ -173,7 +173,7 @@ class _VirtualSelector(selectors.DefaultSelector):
             if events or timeout is None:
                 return events
         if timeout is None:
-            deadlock = Deadlock(loop._now, task_waits(asyncio.all_tasks(loop)))
+            deadlock = Deadlock(loop.time(), task_waits(asyncio.all_tasks(loop)))
             watchers = [watcher for watcher in loop._deadlock_waiters if not watcher.done()]
             loop._deadlock_waiters = []
             if not watchers:
@@ -197,6 +197,7 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         selector = _VirtualSelector()
         selector.loop = self
         self._now = 0.0
+        self.__clock = 0.0  # the loop's own clock: _now is visible to the code under test
         self._horizon = horizon
         self._thread_work = 0
         self._idle_waiters: list[asyncio.Future[None]] = []
@@ -214,7 +215,13 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         return self._horizon
 
     def time(self) -> float:
-        return self._now
+        if self._now != self.__clock:
+            self._now = self.__clock  # set by the code under test: not the loop's time
+            self.clock_tampered = True
+        return self.__clock
+
+    clock_tampered = False
+    """Whether the code under test changed the loop's clock (it is put back)."""
 
     def idle(self) -> asyncio.Future[None]:
         """A future that resolves when nothing is ready at the current instant."""
@@ -240,11 +247,12 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         # Jump to the earliest timer itself, not to now + timeout, so that a timer
         # set for 3.0 fires at 3.0 and not at 2.9999999999999996.
         scheduled = self._scheduled  # type: ignore[attr-defined]  # own timer heap, no cancelled head
-        target = scheduled[0].when() if scheduled else self._now + timeout
-        target = max(target, self._now)
+        now = self.time()
+        target = scheduled[0].when() if scheduled else now + timeout
+        target = max(target, now)
         if target > self._horizon:
             raise SimulatedTimeExceeded(self._horizon, task_waits(asyncio.all_tasks(self)))
-        self._now = target
+        self._now = self.__clock = target
 
     def run_in_executor(  # type: ignore[override]
         self, executor: Any, func: Any, *args: Any

@@ -24,6 +24,7 @@ from typing import Any
 
 from blockbuster import BlockingError
 
+from . import fakes
 from .checks import RubricFailure, describe, fail
 from .fakes import FakeFetch, FakeStore, FetchCall, Latency, ReplySpec, StoreOp
 from .loop import Deadlock, SimulatedTimeExceeded, TaskWait, VirtualLoop, task_waits
@@ -87,6 +88,7 @@ class World:
         """Marks every result of this world's fakes (see FakeFetch)."""
         self.fetches: list[FakeFetch] = []
         """Every fake fetch :meth:`fetch` made, in order."""
+        fakes.live.clear()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -160,7 +162,25 @@ class World:
         run.ended = self.now
         await self.idle()
         run.leftover = task_waits(self.tasks() - before)
+        self.verify()
         return run
+
+    def verify(self) -> None:
+        """Fail the item if the code under test changed the fakes' records, the loop's
+        clock or (in batch grading) the grader's tools: the facts graders judge by must
+        be the world's own."""
+        found = [change for fake in fakes.live for change in fake.tampering()]
+        loop = asyncio._get_running_loop()
+        if isinstance(loop, VirtualLoop):
+            loop.time()  # puts a changed clock back and notes it
+            if loop.clock_tampered:
+                found.append("the event loop's clock was changed")
+        from ..guard import checkpoint, report_tampering, tampered_message
+
+        found += checkpoint()
+        if found:
+            report_tampering(found)
+            raise RubricFailure(tampered_message(found))
 
     def seeds(self, count: int) -> Iterable[int]:
         """The seeds an exploration runs: ``range(count)``, or only the replayed one."""

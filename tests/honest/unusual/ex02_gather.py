@@ -1,7 +1,9 @@
 """A correct ex02 that uses what honest code uses and a naive guard might mistake for
 cheating: logging with tracebacks, traceback printing, TypeVar and namedtuple (both
-read their caller's frame), dataclasses, inspect, reprs of tasks, a thread for a
-blocking call, a temporary file in its own scratch space."""
+read their caller's frame; namedtuple and NamedTuple set their defaults), dataclasses,
+inspect, reprs of tasks, a thread for a blocking call, a temporary file in its own
+scratch space, an attribute named `_exit`, pytest for its own tests, and a demo under
+`if __name__ == "__main__":` that uses signal."""
 
 import asyncio
 import inspect
@@ -10,11 +12,31 @@ import tempfile
 import traceback
 from collections import namedtuple
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
+
+import pytest
 
 T = TypeVar("T")
-Slot = namedtuple("Slot", "index url")
+Slot = namedtuple("Slot", "index url note", defaults=[""])
 log = logging.getLogger(__name__)
+
+
+class Stop(NamedTuple):
+    reason: str = "done"
+
+
+class Shutdown:
+    def __init__(self) -> None:
+        self._exit = asyncio.Event()
+
+    def request(self) -> None:
+        self._exit.set()
+
+
+def test_slot_defaults():
+    with pytest.raises(TypeError):
+        Slot()
+    assert Slot(0, "a").note == "" and Stop().reason == "done"
 
 
 @dataclass
@@ -51,3 +73,13 @@ async def fetch_all_settled(urls, fetch):
             return error
 
     return list(await asyncio.gather(*(settle(Slot(i, u)) for i, u in enumerate(urls))))
+
+
+if __name__ == "__main__":
+    import signal
+
+    async def demo() -> None:
+        shutdown = Shutdown()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, shutdown.request)
+
+    asyncio.run(demo())
