@@ -177,7 +177,7 @@ def _process_state() -> _ProcessState:
 _SEALED = ("json", "json.", "_json", "dataclasses", "copy", "builtins", "asynclings.results")
 
 
-def take_snapshot(watched: tuple[str, ...] = _WATCHED) -> _Snapshot:
+def take_snapshot(watched: tuple[str, ...] = _WATCHED, *, system: bool = True) -> _Snapshot:
     snapshot = _Snapshot()
     for name, module in sorted(sys.modules.items()):
         if not isinstance(module, types.ModuleType) or not _watched(name, watched):
@@ -192,6 +192,8 @@ def take_snapshot(watched: tuple[str, ...] = _WATCHED) -> _Snapshot:
                 members = vars(value)
                 snapshot.namespaces.append((label, value, dict(members)))
                 snapshot.values.append(tuple(members.values()))
+    if not system:
+        return snapshot
     sys_namespace = vars(sys)
     snapshot.namespaces.append(
         ("sys", sys_namespace, {k: sys_namespace[k] for k in _SYS_WATCHED if k in sys_namespace})
@@ -327,6 +329,17 @@ def report_tampering(changes: list[str]) -> None:
 
 
 _armed: list[Guard] = []
+_JUDGES = (
+    "asynclings.harness",
+    "asynclings.harness.",
+    "asynclings.rubric",
+    "asynclings.plugin",
+    "asynclings.results",
+    "asynclings.feedback",
+    "asynclings.guard",
+    "asynclings_graders.",
+)
+"""The modules whose functions judge a learner's call right after it returns."""
 
 # Tripwires ---------------------------------------------------------------------------------
 
@@ -796,7 +809,7 @@ class Guard:
         """Snapshot the tools and switch the tripwires on (before any submission
         module is imported)."""
         self._snapshot = take_snapshot()
-        self._kit = take_snapshot(("asynclings.", "asynclings_graders."))
+        self._kit = take_snapshot(_JUDGES, system=False)
         self._tripwires = _Tripwires(self.learner_dirs, [self.scratch])
         _install(self._tripwires)
         _armed[:] = [self]

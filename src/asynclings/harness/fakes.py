@@ -21,6 +21,7 @@ import math
 import random
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
+from operator import is_
 from typing import Any, Literal, cast
 
 __all__ = [
@@ -142,6 +143,11 @@ class FakeFetch:
         self.__requested += 1
         return self.fetch(url)
 
+    @property
+    def touched(self) -> int:
+        """How many times the code under test used the fake (calls made)."""
+        return self.__requested + len(self.__journal)
+
     def reply_for(self, url: str, attempt: int) -> Reply:
         spec = self.__replies[url]
         if isinstance(spec, Sequence):
@@ -181,8 +187,9 @@ class FakeFetch:
     def _count(self, delta: int) -> None:
         self.in_flight += delta
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        self.in_flight_history.append((_now(), self.in_flight))
-        self.__history.append((_now(), self.in_flight))
+        change = (_now(), self.in_flight)
+        self.in_flight_history.append(change)
+        self.__history.append(change)
 
     def tampering(self) -> list[str]:
         """What differs between the fake's public record and its own: changes made by
@@ -197,12 +204,13 @@ class FakeFetch:
             a is not b for a, b in zip(self.calls, calls, strict=False)
         ):
             found.append("the fake fetch's record of calls was changed")
-        elif any(_fields(call) != fields for call, fields in self.__journal):
+        elif any(_changed(call, fields) for call, fields in self.__journal):
             found.append("the times or outcomes recorded for the fake fetch's calls were changed")
         peak = max((n for _, n in self.__history), default=0)
         current = self.__history[-1][1] if self.__history else 0
         if (
-            self.in_flight_history != self.__history
+            len(self.in_flight_history) != len(self.__history)
+            or not all(map(is_, self.in_flight_history, self.__history))
             or self.max_in_flight != peak
             or self.in_flight != current
             or self.requested != self.__requested
@@ -240,11 +248,32 @@ live: list[Any] = []
 
 
 def _fields(record: Any) -> tuple[Any, ...]:
-    """A record's fields as they are now (identity for objects, value for numbers)."""
-    return tuple(
-        value if isinstance(value, int | float | str | type(None)) else id(value)
-        for value in vars(record).values()
+    """A call's or an operation's fields as they are now (compared by identity: no
+    ``id()``, which is an audit event, and no ``==``, which may be the code's own)."""
+    if isinstance(record, FetchCall):
+        return (
+            record.url,
+            record.attempt,
+            record.task,
+            record.started,
+            record.ended,
+            record.outcome,
+            record.result,
+            record.error,
+        )
+    return (
+        record.op,
+        record.key,
+        record.task,
+        record.started,
+        record.ended,
+        record.value,
+        record.outcome,
     )
+
+
+def _changed(record: Any, fields: tuple[Any, ...]) -> bool:
+    return not all(map(is_, _fields(record), fields))
 
 
 def _same_mapping(public: Any, private: dict[str, Any]) -> bool:
@@ -357,6 +386,11 @@ class FakeStore:
             self.__in_flight -= 1
             self.__journal[entry] = (op, _fields(op))
 
+    @property
+    def touched(self) -> int:
+        """How many operations the code under test started."""
+        return len(self.__journal)
+
     def _apply_write(self, key: str, value: int) -> None:
         self.data[key] = value
         self.__data[key] = value
@@ -379,7 +413,7 @@ class FakeStore:
             a is not b for a, b in zip(self.ops, ops, strict=False)
         ):
             found.append("the fake store's operation log was changed")
-        elif any(_fields(op) != fields for op, fields in self.__journal):
+        elif any(_changed(op, fields) for op, fields in self.__journal):
             found.append("the times or values recorded for the store's operations were changed")
         if self.in_flight != self.__in_flight or self.max_in_flight != self.__peak:
             found.append("the fake store's counts of operations in flight were changed")
