@@ -18,6 +18,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -55,12 +56,15 @@ def _sandbox_processes() -> list[str]:
     listing = subprocess.run(
         ["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True, check=True
     ).stdout
+    # Another batch on this machine (a CI run alongside) has workers of its own, under
+    # the same uids but another Python: only this run's, and the cheats', count.
+    ours = sys.prefix
     return [
         line
         for line in listing.splitlines()
         if line.split()
         and (
-            FIRST_UID <= int(line.split()[0]) < FIRST_UID + 64
+            (FIRST_UID <= int(line.split()[0]) < FIRST_UID + 64 and ours in line)
             or "asynclings-cheat" in line.split(None, 2)[-1]
         )
     ]

@@ -199,13 +199,12 @@ class FakeFetch:
             found.append("the fake fetch's replies (its latencies) were changed")
         if not _same_mapping(self.results, self.__results):
             found.append("the fake fetch's results were changed")
-        calls = [call for call, _ in self.__journal]
-        if len(self.calls) != len(calls) or any(
-            a is not b for a, b in zip(self.calls, calls, strict=False)
-        ):
-            found.append("the fake fetch's record of calls was changed")
-        elif any(_changed(call, fields) for call, fields in self.__journal):
-            found.append("the times or outcomes recorded for the fake fetch's calls were changed")
+        found += _log_tampering(
+            self.calls,
+            self.__journal,
+            "the fake fetch's record of calls was changed",
+            "the times or outcomes recorded for the fake fetch's calls were changed",
+        )
         peak = max((n for _, n in self.__history), default=0)
         current = self.__history[-1][1] if self.__history else 0
         if (
@@ -274,6 +273,19 @@ def _fields(record: Any) -> tuple[Any, ...]:
 
 def _changed(record: Any, fields: tuple[Any, ...]) -> bool:
     return not all(map(is_, _fields(record), fields))
+
+
+def _log_tampering(
+    public: list[Any], journal: list[tuple[Any, tuple[Any, ...]]], log: str, fields: str
+) -> list[str]:
+    """``[log]`` if the public list of records is not the journal's, ``[fields]`` if a
+    record's fields were changed, else ``[]``."""
+    records = [record for record, _ in journal]
+    if len(public) != len(records) or not all(map(is_, public, records)):
+        return [log]
+    if any(_changed(record, recorded) for record, recorded in journal):
+        return [fields]
+    return []
 
 
 def _same_mapping(public: Any, private: dict[str, Any]) -> bool:
@@ -408,13 +420,12 @@ class FakeStore:
             found.append("the fake store's data was changed without the store's methods")
         if self.latency is not self.__latency or self.fail is not self.__fail:
             found.append("the fake store's latency or failures were changed")
-        ops = [op for op, _ in self.__journal]
-        if len(self.ops) != len(ops) or any(
-            a is not b for a, b in zip(self.ops, ops, strict=False)
-        ):
-            found.append("the fake store's operation log was changed")
-        elif any(_changed(op, fields) for op, fields in self.__journal):
-            found.append("the times or values recorded for the store's operations were changed")
+        found += _log_tampering(
+            self.ops,
+            self.__journal,
+            "the fake store's operation log was changed",
+            "the times or values recorded for the store's operations were changed",
+        )
         if self.in_flight != self.__in_flight or self.max_in_flight != self.__peak:
             found.append("the fake store's counts of operations in flight were changed")
         return found
