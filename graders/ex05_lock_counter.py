@@ -125,7 +125,7 @@ def trace(store: RecordingStore, key: str = KEY, *, since: float = 0.0, limit: i
     finished = {id(op) for op in store.finished}
     ordered = store.finished + [op for op in store.ops if id(op) not in finished]
     shifted = FakeStore()
-    fakes.live.remove(shifted)  # a copy for the picture, not a store the code uses
+    fakes.forget(shifted)  # a copy for the picture, not a store the code uses
     shifted.ops = [
         replace(
             op, started=op.started - since, ended=None if op.ended is None else op.ended - since

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import weakref
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from operator import is_
@@ -132,7 +133,7 @@ class FakeFetch:
         self.__journal: list[tuple[FetchCall, tuple[Any, ...]]] = []
         self.__history: list[tuple[float, int]] = []
         self.__requested = 0
-        live.append(self)
+        _live.append(weakref.ref(self))
 
     @property
     def urls(self) -> list[str]:
@@ -242,8 +243,23 @@ class FakeFetch:
         return count
 
 
-live: list[Any] = []
-"""Every fake made since the current rubric item's world was (see World.verify)."""
+_live: list[weakref.ref[Any]] = []
+
+
+def live() -> list[Any]:
+    """Every fake still in use that was made since the current rubric item's world was
+    (see World.verify), in the order they were made. Held weakly: keeping a fake alive
+    longer would move when Python reports its never-awaited coroutines, into another
+    item."""
+    return [fake for ref in _live if (fake := ref()) is not None]
+
+
+def forget(fake: Any | None = None) -> None:
+    """Stop checking ``fake`` (a copy a grader made for a picture), or all fakes."""
+    if fake is None:
+        _live.clear()
+    else:
+        _live[:] = [ref for ref in _live if ref() is not fake]
 
 
 def _fields(record: Any) -> tuple[Any, ...]:
@@ -367,7 +383,7 @@ class FakeStore:
         self.__journal: list[tuple[StoreOp, tuple[Any, ...]]] = []
         self.__in_flight = 0
         self.__peak = 0
-        live.append(self)
+        _live.append(weakref.ref(self))
 
     def _seconds(self, op: str, key: str) -> float:
         latency = self.__latency

@@ -88,7 +88,7 @@ class World:
         """Marks every result of this world's fakes (see FakeFetch)."""
         self.fetches: list[FakeFetch] = []
         """Every fake fetch :meth:`fetch` made, in order."""
-        fakes.live.clear()
+        fakes.forget()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -143,7 +143,7 @@ class World:
         if not callable(function):
             fail(f"{name} is not a function: it is {describe(function)}")
         before = self.tasks()
-        used = {id(fake): fake.touched for fake in fakes.live}
+        used = [(fake, fake.touched) for fake in fakes.live()]
         run = Run(name=name, started=self.now)
         try:
             awaitable = function(*args, **kwargs)
@@ -164,14 +164,15 @@ class World:
         await self.idle()
         run.leftover = task_waits(self.tasks() - before)
         # The fakes this call used or made; the item's end checks them all.
-        self.verify([f for f in fakes.live if used.get(id(f)) != f.touched])
+        seen = {fake: count for fake, count in used}
+        self.verify([f for f in fakes.live() if seen.get(f) != f.touched])
         return run
 
     def verify(self, chosen: Iterable[Any] | None = None) -> None:
         """Fail the item if the code under test changed the fakes' records (``chosen``
         ones, default all), the loop's clock or (in batch grading) the grader's tools:
         the facts graders judge by must be the world's own."""
-        checked = fakes.live if chosen is None else chosen
+        checked = fakes.live() if chosen is None else chosen
         found = [change for fake in checked for change in fake.tampering()]
         loop = asyncio._get_running_loop()
         if isinstance(loop, VirtualLoop):
