@@ -53,7 +53,9 @@ import pytest
 
 from .feedback import explain, never_awaited_note
 from .guard import GUARD_KEY, Guard, tampered_message
+from .harness import fakes
 from .harness.checks import RubricFailure, seconds
+from .harness.fakes import FakeFetch
 from .harness.loop import VirtualLoop, virtual_clocks
 from .harness.world import World
 from .manifest import Exercise, exercises
@@ -282,7 +284,9 @@ class Grading:
                     raise RubricFailure(_stopped_message(stopper)) from None
                 finally:
                     item.stash[_WALL] = _perf_counter() - started
-                    item.stash[_WARNINGS] = [str(w.message) for w in caught]
+                    item.stash[_WARNINGS] = [
+                        str(w.message) for w in caught if _this_items(w, self._file(item))
+                    ]
         finally:
             changes = self.guard.after_item(self._file(item)) if self.guard else []
         if changes:
@@ -398,6 +402,21 @@ def _stable(text: str) -> str:
 _DEFAULT_REPORTCHARS = "fE"
 _STOPPERS = (pytest.exit.Exception, pytest.skip.Exception, pytest.xfail.Exception, SystemExit)
 """What ends a test without a verdict: pytest's outcome exceptions and sys.exit."""
+
+
+def _this_items(warning: warnings.WarningMessage, file: Path) -> bool:
+    """Whether a warning belongs to this item. A coroutine that was never awaited is
+    reported when Python collects it, which may be during a later item (one held in a
+    reference cycle waits for the collector): only this item's own fakes' coroutines
+    and those of the module under grading count."""
+    coroutine = warning.source
+    if not isinstance(coroutine, types.CoroutineType):
+        return True
+    frame = coroutine.cr_frame
+    owner = frame.f_locals.get("self") if frame is not None else None
+    if isinstance(owner, FakeFetch):
+        return any(owner is fake for fake in fakes.live())
+    return coroutine.cr_code.co_filename == str(file)
 
 
 def _stopped_message(stopper: BaseException) -> str:
