@@ -143,7 +143,7 @@ def results_json(
     learner: str = "",
 ) -> dict[str, Any]:
     """Gradescope's results.json for one graded submission (a SubmissionResult)."""
-    from .reports.files import gradescope_json
+    from .reports.files import gradescope_json, integrity_lines
 
     data = gradescope_json(result)
     wanted = set(modules)
@@ -170,9 +170,8 @@ def results_json(
     for exercise in kept:
         status = "" if exercise.status == "graded" else f" ({exercise.status})"
         lines.append(f"- {exercise.module}: {exercise.points:g}/{exercise.max_points:g}{status}")
-    summary = data["output"].split("\n\n", 1)
-    if len(summary) > 1:  # flags, unsandboxed: what the results say about integrity
-        lines += ["", summary[1]]
+    for line in integrity_lines(result):  # flags, unsandboxed
+        lines += ["", line]
     return {
         "score": score,
         "execution_time": round(seconds, 3),

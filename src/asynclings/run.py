@@ -9,7 +9,6 @@ the CLI and the batch grader's worker all grade through it.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,12 +60,7 @@ def pytest_args(
 
 def grade(paths: Sequence[Path], *, seed: int | None = None, quiet: bool = True) -> Results:
     """Grade every exercise module found in ``paths`` and return the verdicts."""
-    with tempfile.TemporaryDirectory(prefix="asynclings-") as scratch:
-        json_path = Path(scratch) / "results.json"
-        exit_code = pytest.main(pytest_args(paths, json_path=json_path, seed=seed, quiet=quiet))
-        if not json_path.exists():
-            raise RuntimeError(f"grading produced no results (pytest exit code {exit_code})")
-        return Results.read_json(json_path)
+    return grade_in_process(paths, seed=seed, quiet=quiet)
 
 
 class _Collector:
@@ -85,16 +79,18 @@ class _Collector:
 def grade_in_process(
     paths: Sequence[Path],
     *,
+    seed: int | None = None,
     data_seed: int | None = None,
+    quiet: bool = True,
     guard: object | None = None,
     extra: Sequence[str] = (),
 ) -> Results:
-    """Grade like :func:`grade`, taking the results from the plugin object rather than a
-    file (a batch grading process: nothing the submission can find on disk), with
-    ``guard`` (an :class:`asynclings.guard.Guard`) watching."""
+    """Grade ``paths`` in this process, taking the results from the plugin object (no
+    file a submission could find on disk), with ``guard`` (an
+    :class:`asynclings.guard.Guard`) watching if given."""
     collector = _Collector()
     plugins: list[object] = [collector] + ([guard] if guard is not None else [])
-    args = [*pytest_args(paths, data_seed=data_seed), *extra]
+    args = [*pytest_args(paths, seed=seed, data_seed=data_seed, quiet=quiet), *extra]
     exit_code = pytest.main(args, plugins=plugins)
     if collector.results is None:
         raise RuntimeError(f"grading produced no results (pytest exit code {exit_code})")

@@ -17,7 +17,14 @@ from ..manifest import exercise as find_exercise
 from ..manifest import exercises
 from ..results import ExerciseResult, SubmissionResult
 
-__all__ = ["feedback_markdown", "file_stem", "gradescope_json", "write_csv", "write_outputs"]
+__all__ = [
+    "feedback_markdown",
+    "file_stem",
+    "gradescope_json",
+    "integrity_lines",
+    "write_csv",
+    "write_outputs",
+]
 
 
 def file_stem(submission: str) -> str:
@@ -55,7 +62,7 @@ def _flags(result: SubmissionResult) -> list[str]:
     return [f"{e.module}: {flag}" for e in result.results.exercises for flag in e.flags]
 
 
-def _integrity_lines(result: SubmissionResult) -> list[str]:
+def integrity_lines(result: SubmissionResult) -> list[str]:
     """What the learner and the instructor are told about the grading's integrity."""
     lines = []
     flags = _flags(result)
@@ -98,7 +105,7 @@ def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
     summary = f"{_number(result.points)}/{_number(result.max_points)} points."
     if result.reason:
         summary += f" {result.reason}"
-    for line in _integrity_lines(result):
+    for line in integrity_lines(result):
         summary += f"\n\n{line}"
     return {
         "score": _number(result.points),
@@ -159,7 +166,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
     ]
     if result.reason:
         lines += [f"This submission could not be graded: {result.reason}", ""]
-    for line in _integrity_lines(result):
+    for line in integrity_lines(result):
         lines += [line, ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]
     for exercise in result.results.exercises:
