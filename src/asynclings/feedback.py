@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import linecache
 import re
+import sysconfig
 import traceback
 from pathlib import Path
 
@@ -91,6 +92,54 @@ def _function_in(error: BaseException, learner: Path | None) -> str | None:
     return frames[-1].name if frames else None
 
 
+def _blocking_call(error: BaseException, learner: Path | None) -> str:
+    """The function the learner's code called that blocked: ``threading.Event.wait``
+    rather than the ``Lock.acquire`` deep inside it that blockbuster refused."""
+    refused = str(error).removeprefix("Blocking call to ")
+    if refused.startswith("lock."):  # blockbuster names the built-in type by its own name
+        refused = f"threading.Lock.{refused.removeprefix('lock.')}"
+    target = str(learner) if learner is not None else None
+    called = None
+    tb = error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == target:
+            called = None
+        elif called is None and code.co_filename.startswith(_STDLIB):
+            module = tb.tb_frame.f_globals.get("__name__", "")
+            called = f"{module}.{code.co_qualname}"
+        tb = tb.tb_next
+    if called is not None and "." in called:
+        return f"{called}()"
+    if refused.endswith(".__enter__"):
+        return f"`with` on a {refused.removesuffix('.__enter__')}"
+    return f"{refused}()"
+
+
+_STDLIB = sysconfig.get_paths()["stdlib"]
+
+_BLOCKING_HINTS = [
+    (
+        ("Lock", "Semaphore", "Condition.__enter__"),
+        "a thread lock held across an `await` makes the next task wait for it inside the "
+        "loop, so the task that holds it never runs again to release it; use "
+        "asyncio.Lock (or Semaphore) with `async with`",
+    ),
+    (("Event.wait", "Condition.wait", "Barrier"), "use asyncio.Event and `await event.wait()`"),
+    (("Queue.", "SimpleQueue."), "use asyncio.Queue and `await queue.get()` / `put()`"),
+    (("sleep",), "use `await asyncio.sleep(...)`"),
+    (("input",), "read input before the loop starts, or `await asyncio.to_thread(input)`"),
+    (("socket",), "use asyncio streams (asyncio.open_connection) or loop.sock_recv"),
+]
+
+
+def _blocking_hint(call: str) -> str:
+    for markers, hint in _BLOCKING_HINTS:
+        if any(marker in call for marker in markers):
+            return hint
+    return "use an asyncio equivalent or `await asyncio.to_thread(...)`"
+
+
 def explain(error: BaseException, learner: Path | None) -> tuple[str, str]:
     """``(message, details)`` for the exception that ended an item.
 
@@ -115,15 +164,10 @@ def explain(error: BaseException, learner: Path | None) -> tuple[str, str]:
         head, *waits = str(error).splitlines()
         return head, "\n".join(waits)
     if isinstance(error, BlockingError):
-        call = str(error).removeprefix("Blocking call to ")
-        hint = (
-            "use `await asyncio.sleep(...)`"
-            if "sleep" in call
-            else "use an asyncio equivalent or `await asyncio.to_thread(...)`"
-        )
+        call = _blocking_call(error, learner)
         return (
-            f"{call}() blocks the event loop: every other task freezes while it runs; "
-            f"{hint}{_at(error, learner)}",
+            f"{call} blocks the event loop: every other task freezes while it waits; "
+            f"{_blocking_hint(call)}{_at(error, learner)}",
             "",
         )
     if isinstance(error, CpuBudgetExceeded):

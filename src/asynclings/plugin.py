@@ -54,6 +54,7 @@ import pytest
 from .feedback import explain, never_awaited_note
 from .guard import GUARD_KEY, Guard, tampered_message
 from .harness import fakes
+from .harness.blocking import LoopStuck, detect_blocking, where_stuck
 from .harness.checks import RubricFailure, seconds
 from .harness.fakes import FakeFetch
 from .harness.loop import VirtualLoop, virtual_clocks
@@ -175,6 +176,10 @@ class Grading:
         self.budget_scale = float(config.getini("asynclings_budget_scale"))
         self.files: dict[str, Path] = {}
         """Exercise module file of each graded item (by node id)."""
+        self.collected: list[pytest.Item] = []
+        self.learner_files: list[str] = []
+        self.interrupted = False
+        """Ctrl-C stopped the run: the results cover only the items that ran."""
         self.guard: Guard | None = None
         """Integrity checks and tripwires, in batch grading processes only."""
 
@@ -216,6 +221,7 @@ class Grading:
         return self._collector(file_path, parent)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.collected = [item for item in items if _rubric_item(item) is not None]
         for item in items:
             rubric = _rubric_item(item)
             if rubric is not None and item.get_closest_marker("timeout") is None:
@@ -253,7 +259,8 @@ class Grading:
             return (yield)
         self.guard = self.config.stash.get(GUARD_KEY, None)
         guard = self.guard
-        with virtual_clocks(), _blocking_detection(learner_files):
+        self.learner_files = learner_files
+        with virtual_clocks(), detect_blocking(learner_files), _interruptible():
             if guard is None:
                 return (yield)
             guard.arm()
@@ -274,10 +281,12 @@ class Grading:
         if self.guard is not None:
             self.guard.before_item(self._file(item))
         try:
-            with warnings.catch_warnings(record=True) as caught, _cpu_alarm(budget):
+            with warnings.catch_warnings(record=True) as caught, self._watchdog(budget):
                 warnings.simplefilter("always", RuntimeWarning)
                 try:
                     outcome = yield
+                except LoopStuck as stuck:
+                    raise RubricFailure(stuck.message) from None
                 except _STOPPERS as stopper:
                     # pytest.exit, pytest.skip, sys.exit from the submission's code: the
                     # item ends here without a verdict in its favour; the run goes on.
@@ -298,6 +307,24 @@ class Grading:
         if cpu > budget:
             raise RubricFailure(_over_budget(cpu, budget))
         return outcome
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
+        # Closing the item's loop cancels the tasks it left: their clean-up may block too.
+        if _rubric_item(item) is None:
+            return (yield)
+        with self._watchdog(None):
+            try:
+                return (yield)
+            except LoopStuck as stuck:
+                raise RubricFailure(stuck.message) from None
+
+    def _watchdog(self, budget: float | None) -> contextlib.AbstractContextManager[None]:
+        stall = STALL_LIMIT * max(1.0, self.budget_scale)
+        return _watchdog(budget, stall, self.learner_files)
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -338,6 +365,12 @@ class Grading:
     # Results and output
 
     def results(self) -> Results:
+        if self.interrupted:
+            for item in self.collected:
+                rubric = _rubric_item(item)
+                if item.nodeid not in self.items and rubric is not None:
+                    self.files[item.nodeid] = self._file(item)
+                    self.items[item.nodeid] = ItemResult.of(rubric, "failed", _INTERRUPTED)
         by_file: dict[Path, ExerciseResult] = {}
         for nodeid, item_result in self.items.items():
             path = self.files[nodeid]
@@ -370,6 +403,14 @@ class Grading:
             from .reports.terminal import write_results
 
             write_results(terminalreporter, results, self.config.rootpath)
+        if self.interrupted:
+            stopped = sum(1 for i in self.items.values() if i.message == _INTERRUPTED)
+            terminalreporter.write_line(
+                f"grading was interrupted (Ctrl-C): {stopped} item"
+                f"{'s' if stopped != 1 else ''} did not run, so these scores are incomplete",
+                red=True,
+                bold=True,
+            )
 
     def pytest_sessionstart(self) -> None:
         forget_loaded()
@@ -400,6 +441,7 @@ def _stable(text: str) -> str:
 
 
 _DEFAULT_REPORTCHARS = "fE"
+_INTERRUPTED = "not graded: the run was interrupted (Ctrl-C) before this item finished"
 _STOPPERS = (pytest.exit.Exception, pytest.skip.Exception, pytest.xfail.Exception, SystemExit)
 """What ends a test without a verdict: pytest's outcome exceptions and sys.exit."""
 
@@ -450,15 +492,37 @@ def _over_budget(cpu: float, budget: float) -> str:
     )
 
 
+STALL_LIMIT = 5.0
+"""Real seconds the event loop's thread may wait in one call, burning no CPU, before
+the item is stopped there. A correct solution never waits in real time, except ex01's
+``main`` (its own loop sleeps for real: 0.4 s per call in the graders, 3 s at worst for
+a learner's version that ignores the delays it is given)."""
+
+
+def _stuck_message(where: str, stall: float) -> str:
+    return (
+        f"the event loop was stuck for over {seconds(stall)} of real time {where}, burning no "
+        "CPU: a blocking call (a thread lock or threading.Event, queue.Queue.get, "
+        "select, input(), a blocking socket read) freezes every task of the loop; use "
+        "the asyncio equivalent (asyncio.Lock, asyncio.Event, asyncio.Queue) or "
+        "`await asyncio.to_thread(...)`"
+    )
+
+
 @contextlib.contextmanager
-def _cpu_alarm(budget: float) -> Iterator[None]:
-    """Interrupt the item once this thread (the one that runs the event loop) has used
-    ``budget`` seconds of CPU time.
+def _watchdog(budget: float | None, stall: float, files: list[str]) -> Iterator[None]:
+    """Stop the item when the thread that runs its event loop (this one) has used
+    ``budget`` seconds of CPU time, or has burnt no CPU at all for ``stall`` real
+    seconds (it waits in one blocking call).
 
     A busy loop that never returns (``while time.monotonic() < deadline: pass`` under
-    virtual time, say) is stopped at the budget instead of at pytest-timeout's limit.
-    A watcher thread reads this thread's own CPU clock, so neither other processes nor
-    other threads (an abandoned import that spins, say) count against the item.
+    virtual time, say) raises :class:`CpuBudgetExceeded`. A wait that burns nothing (a
+    thread lock that blocking-call detection did not see, a C extension's wait) raises
+    :class:`LoopStuck` naming the stuck line, and again every second while the code
+    goes on waiting (``except BaseException`` around a blocking call, say). A watcher
+    thread reads this thread's own CPU clock, so neither other processes nor other
+    threads (an abandoned import that spins, say) count against the item, and a loaded
+    machine only slows the item down: a waiting thread burns nothing at any load.
     """
     if (
         not hasattr(time, "pthread_getcpuclockid")
@@ -466,35 +530,69 @@ def _cpu_alarm(budget: float) -> Iterator[None]:
     ):
         yield
         return
-    clock = time.pthread_getcpuclockid(threading.get_ident())
-    started = time.clock_gettime(clock)
     target = threading.get_ident()
+    clock = time.pthread_getcpuclockid(target)
+    started = time.clock_gettime(clock)
     done = threading.Event()
-    armed = [True]
+    pending: list[BaseException] = []
 
     def interrupt(signum: int, frame: object) -> None:
-        if armed[0]:
-            armed[0] = False
-            raise CpuBudgetExceeded(_over_budget(budget, budget))
+        if pending:
+            raise pending.pop()
 
     def watch() -> None:
+        cpu, progressed = started, _perf_counter()
+        next_stuck = progressed + stall
         while not done.wait(0.02):
-            if time.clock_gettime(clock) - started > budget:
+            now_cpu, now = time.clock_gettime(clock), _perf_counter()
+            if budget is not None and now_cpu - started > budget:
+                pending.append(CpuBudgetExceeded(_over_budget(budget, budget)))
                 signal.pthread_kill(target, signal.SIGVTALRM)
                 return
+            if now_cpu != cpu:
+                cpu, progressed = now_cpu, now
+                next_stuck = now + stall
+            elif now >= next_stuck:
+                message = _stuck_message(where_stuck(target, files), stall)
+                pending[:] = [LoopStuck(message)]
+                signal.pthread_kill(target, signal.SIGVTALRM)
+                next_stuck = now + 1.0
 
     previous = signal.signal(signal.SIGVTALRM, interrupt)
-    watcher = threading.Thread(target=watch, name="asynclings cpu budget", daemon=True)
+    watcher = threading.Thread(target=watch, name="asynclings watchdog", daemon=True)
     watcher.start()
     try:
         yield
     finally:
         done.set()
         watcher.join()
-        armed[0] = False
-        # A signal sent just before the watcher stopped finds a disarmed handler.
+        pending.clear()
+        # A signal sent just before the watcher stopped finds nothing to raise.
         signal.signal(signal.SIGVTALRM, signal.SIG_IGN)
         signal.signal(signal.SIGVTALRM, previous)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt at once, wherever the main thread is.
+
+    asyncio.Runner (which pytest-asyncio runs items in) replaces Python's default
+    handler with one whose first Ctrl-C only cancels the running task: a loop stuck
+    in a blocking call never sees that cancellation, so the first Ctrl-C did nothing.
+    A handler of our own keeps the Runner from installing its one.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 _WALL = pytest.StashKey[float]()
@@ -503,28 +601,3 @@ _WARNINGS = pytest.StashKey[list[str]]()
 
 def _default_loop() -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
-
-
-@contextlib.contextmanager
-def _blocking_detection(files: list[str]) -> Iterator[None]:
-    """Blocking calls (``time.sleep``, blocking I/O) made from ``files`` while an event
-    loop runs raise ``BlockingError`` for as long as this is active.
-
-    blockbuster scans frames by file path; it takes modules, so each learner file is
-    named by a stand-in module whose ``__file__`` is that path. The learner's modules
-    are imported only after detection is on, so ``from time import sleep`` picks up the
-    guarded function too.
-    """
-    from blockbuster import BlockBuster
-
-    scanned = []
-    for file in files:
-        stand_in = types.ModuleType(f"learner file {file}")
-        stand_in.__file__ = file
-        scanned.append(stand_in)
-    buster = BlockBuster(scanned_modules=scanned)
-    buster.activate()
-    try:
-        yield
-    finally:
-        buster.deactivate()
