@@ -204,7 +204,7 @@ def test_thread_locks_are_named_in_batch_feedback(tmp_path):
     assert not any(e.flags for e in result.results.exercises)
 
 
-STUCK_IN_SELECT = '''
+STUCK_IN_SELECT = """
 import asyncio
 import select
 import socket
@@ -226,7 +226,7 @@ class Counter:
         reader, writer = socket.socketpair()
         select.select([reader], [], [])
         return await self.store.read(self.key)
-'''
+"""
 
 
 @pytest.mark.slow
