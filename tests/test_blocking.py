@@ -7,6 +7,7 @@ from __future__ import annotations
 import _queue
 import _thread
 import asyncio
+import os
 import queue
 import shutil
 import signal
@@ -260,3 +261,26 @@ def test_ctrl_c_stops_the_run_at_once_and_never_reports_it_complete(tmp_path):
     assert "grading was interrupted (Ctrl-C)" in out
     assert "not graded: the run was interrupted" in out
     assert "complete" not in out.replace("incomplete", "")
+
+
+def test_a_grading_run_exits_cleanly_with_buffered_output():
+    """Undoing blockbuster's patches once crashed Python 3.11 at exit (status 139) unless
+    PYTHONUNBUFFERED was set: the verdicts were printed, the exit status was lost."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "solutions/ex02_gather.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
