@@ -46,3 +46,39 @@ def cases(folder: Path) -> list[tuple[str, Path]]:
         for module_dir in sorted(p for p in folder.iterdir() if p.is_dir())
         for case in sorted(module_dir.glob("*.py"))
     ]
+
+
+def check_your_work(module: str) -> str:
+    """The "Check your work" section of the stub of ``module``, as one line of text."""
+    text = (ROOT / "exercises" / f"{module}.py").read_text(encoding="utf-8")
+    section = text.split("\nCheck your work\n", 1)[1].split('"""', 1)[0]
+    return " ".join(section.split())
+
+
+def printed_commands(text: str) -> list[str]:
+    """The commands quoted in ``text`` (reST ``literals`` or Markdown `code`)."""
+    return re.findall(r"``([^`]+)``", text) or re.findall(r"`([^`]+)`", text)
+
+
+def run_printed(command: str, cwd: Path) -> tuple[int, str]:
+    """Run an `asynclings` or `pytest` command as a learner would type it, in ``cwd``:
+    (exit code, everything it printed)."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    words = shlex.split(command)
+    program = {"asynclings": "asynclings.cli", "pytest": "pytest"}[words[0]]
+    # Not this test run's own pytest settings: only what a learner's shell has.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    done = subprocess.run(
+        [sys.executable, "-m", program, *words[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    return done.returncode, done.stdout + done.stderr

@@ -21,7 +21,7 @@ __all__ = ["main"]
 def main() -> None:
     """asyncio exercises, graded on correctness, concurrency and race-freedom.
 
-    Learners: edit a file in exercises/, then run `pytest exercises/ex02_gather.py`.
+    Learners: edit an exercise file, then run `asynclings check ex02` beside it.
     """
 
 
@@ -76,16 +76,59 @@ def init(folder: Path, force: bool) -> None:
 
 
 @main.command()
-@_FOLDER
-def check(folder: Path | None) -> None:
-    """Grade your exercises (FOLDER: default here, or ./exercises) and show your progress."""
-    from .reports.study import show_check
+@click.argument("targets", nargs=-1, metavar="[EXERCISE] [FOLDER]")
+def check(targets: tuple[str, ...]) -> None:
+    """Grade your exercises and show your progress.
+
+    EXERCISE (ex02, ex02_gather or ex02_gather.py) grades that one alone and shows each
+    rubric item's verdict. FOLDER: default here, or ./exercises.
+    """
+    from .reports.study import show_check, show_exercise
     from .study import find_workspace
 
+    folder, module = _check_targets(targets)
     workspace = find_workspace(folder)
     _require_exercises(workspace.folder)
-    statuses, progress, new = workspace.check()
-    show_check(_console(), workspace.folder, statuses, progress, new)
+    if module is None:
+        statuses, progress, new = workspace.check()
+        show_check(_console(), workspace.folder, statuses, progress, new)
+        return
+    chosen = find_exercise(module)
+    statuses, progress, new = workspace.check(chosen=[chosen])
+    show_exercise(_console(), workspace.folder, statuses[0], progress, bool(new))
+
+
+def _check_targets(targets: tuple[str, ...]) -> tuple[Path | None, str | None]:
+    """``check``'s arguments as (folder, exercise module): an exercise is named as
+    ``hint`` takes it or by its file (whose folder is then the folder); anything else is
+    a folder."""
+    folders: list[Path] = []
+    modules: list[str] = []
+    names = {e.module for e in exercises()}
+    for target in targets:
+        path = Path(target)
+        if path.suffix == ".py" and path.stem in names:
+            modules.append(path.stem)
+            if path.parent != Path("."):
+                folders.append(path.parent)
+        elif not path.is_dir() and _exercise_named(target):
+            modules.append(_resolve(target))
+        else:
+            folders.append(path)
+    if len(set(folders)) > 1 or len(set(modules)) > 1:
+        raise click.UsageError(
+            f"check takes one exercise and one folder at most, got {' '.join(targets)}: "
+            "e.g. `asynclings check ex02` or `asynclings check ex02 path/to/folder`"
+        )
+    return (folders[0] if folders else None), (modules[0] if modules else None)
+
+
+def _exercise_named(name: str) -> bool:
+    try:
+        _resolve(name)
+    except click.BadParameter:
+        return False
+    return True
 
 
 @main.command()
