@@ -82,3 +82,21 @@ def run_printed(command: str, cwd: Path) -> tuple[int, str]:
         stdin=subprocess.DEVNULL,
     )
     return done.returncode, done.stdout + done.stderr
+
+
+def assert_graded_sequential_ex02(command: str, code: int, out: str) -> None:
+    """``command`` (``pytest``, ``asynclings check`` or ``hint``) graded ex02_gather.py,
+    the ``sequential`` mutant: its items are shown (7/10), no error, not "no tests ran"."""
+    assert "no tests ran" not in out and "Traceback" not in out, (command, out)
+    if command.startswith("pytest"):
+        assert code == 1, (command, out)  # items failed: graded, not an error
+        assert re.search(r"ex02_gather +7/10  2 items to fix", out), (command, out)
+        assert "FAIL   0/2  fetch_all runs the fetches concurrently" in out, (command, out)
+    elif command.startswith("asynclings check"):
+        assert code == 0, (command, out)
+        assert "FAIL   0/2  fetch_all runs the fetches concurrently" in out, (command, out)
+        assert "PASS   2/2  fetch_all returns every result in the order" in out, (command, out)
+        assert "ex02_gather: 7/10 points, in progress" in out, (command, out)
+    else:
+        assert command.startswith("asynclings hint"), command
+        assert code == 0 and "Hint 1/" in out, (command, out)

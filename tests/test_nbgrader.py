@@ -220,3 +220,30 @@ def test_every_instructor_copy_validates_and_its_answer_gets_full_marks(tmp_path
         assert verdicts.points == verdicts.max_points == 10, [
             i.message for i in verdicts.items if i.status != "passed"
         ]
+
+
+def test_each_notebook_says_how_to_check_in_the_notebook_and_its_cell_grades(monkeypatch, capsys):
+    from asynclings import notebook as notebook_module
+    from asynclings.manifest import exercises
+
+    for each in exercises():
+        cells = exercise_notebook(each)["cells"]
+        intro = "".join(cells[0]["source"])
+        # The stub's "Check your work" (pytest, asynclings check) is for files, not here.
+        assert "Check your work" not in intro and "pytest" not in intro, each.module
+        assert "asynclings check" not in intro and "Run the self-check cell" in intro
+        check_cells = ["".join(c["source"]) for c in cells if c["id"] == f"{each.module}-check"]
+        assert check_cells == [f'from asynclings.notebook import check\n\ncheck("{each.module}")\n']
+    # The self-check cell, run as it stands after the learner ran their answer cell.
+    answer = f"{ANSWER_MARKER}{MODULE}\n" + (MUTANTS / MODULE / "sequential.py").read_text()
+    monkeypatch.setattr(notebook_module, "_history", lambda: ["import asyncio", answer])
+    exec(check_cells_of(MODULE), {})
+    out = capsys.readouterr().out
+    assert "FAIL 0/2  fetch_all runs the fetches concurrently" in out
+    assert "PASS 2/2  fetch_all returns every result in the order" in out
+    assert out.rstrip().endswith("7/10 points")
+
+
+def check_cells_of(module: str) -> str:
+    cells = exercise_notebook(exercise(module))["cells"]
+    return next("".join(c["source"]) for c in cells if c["id"] == f"{module}-check")

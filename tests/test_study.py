@@ -17,7 +17,14 @@ from click.testing import CliRunner
 from asynclings.cli import main
 from asynclings.manifest import exercise, exercises
 from asynclings.study import STATE_FILE
-from support import MUTANTS, ROOT, check_your_work, printed_commands, run_printed
+from support import (
+    MUTANTS,
+    ROOT,
+    assert_graded_sequential_ex02,
+    check_your_work,
+    printed_commands,
+    run_printed,
+)
 
 MODULES = [e.module for e in exercises()]
 
@@ -225,21 +232,6 @@ def test_every_stub_says_how_to_check_it_in_the_same_words():
         )
 
 
-def _assert_graded(command: str, code: int, out: str) -> None:
-    assert "no tests ran" not in out and "Traceback" not in out, (command, out)
-    if command.startswith("pytest"):
-        assert code == 1, (command, out)  # items failed: graded, not an error
-        assert "ex02_gather     7/10  2 items to fix" in out, (command, out)
-        assert "FAIL   0/2  fetch_all runs the fetches concurrently" in out, (command, out)
-    elif command.startswith("asynclings check"):
-        assert code == 0, (command, out)
-        assert "FAIL   0/2  fetch_all runs the fetches concurrently" in out, (command, out)
-        assert "PASS   2/2  fetch_all returns every result in the order" in out, (command, out)
-        assert "ex02_gather: 7/10 points, in progress" in out, (command, out)
-    else:
-        assert code == 0 and "Hint 1/" in out, (command, out)
-
-
 def _run_the_stubs_commands(folder: Path) -> list[str]:
     """Run every command the ex02 stub in ``folder`` prints, there; the commands."""
     commands = printed_commands(check_your_work("ex02_gather"))
@@ -249,7 +241,7 @@ def _run_the_stubs_commands(folder: Path) -> list[str]:
         ["asynclings", "hint"],
     ]
     for command in commands:
-        _assert_graded(command, *run_printed(command, folder))
+        assert_graded_sequential_ex02(command, *run_printed(command, folder))
     return commands
 
 
@@ -277,7 +269,7 @@ def test_the_stubs_commands_grade_in_a_clone(tmp_path):
     _run_the_stubs_commands(clone / "exercises")
     # The README's command at the top of the clone, and `check` there, grade the same.
     for command in ("pytest exercises/ex02_gather.py", "asynclings check ex02"):
-        _assert_graded(command, *run_printed(command, clone))
+        assert_graded_sequential_ex02(command, *run_printed(command, clone))
 
 
 def test_check_one_exercise_by_name_or_file_and_with_a_folder(tmp_path, monkeypatch):
