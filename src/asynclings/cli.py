@@ -152,6 +152,43 @@ def _require_exercises(folder: Path) -> None:
 
 
 @main.command()
+@click.argument("exercise", required=False)
+def items(exercise: str | None) -> None:
+    """List the rubric items of EXERCISE (e.g. ex02 or ex02_gather; default: all).
+
+    Each line: the item's id (what --hide of `asynclings nbgrader` and `asynclings
+    gradescope bundle` takes), its points and its title.
+    """
+    chosen = [find_exercise(_resolve(exercise))] if exercise else list(exercises())
+    for each in chosen:
+        rubric = rubric_of(each)
+        click.echo(f"{each.module}: {sum(i.points for i in rubric):g} points")
+        width = max(len(i.id) for i in rubric)
+        for rubric_item in rubric:
+            points = f"{rubric_item.points:g} pt{'s' if rubric_item.points != 1 else ''}"
+            click.echo(f"  {rubric_item.id:<{width}}  {points:>6}  {rubric_item.title}")
+    click.echo(
+        "--hide ID hides that item in every chosen exercise that has it (--exercises "
+        "narrows them); --hide all hides every item."
+    )
+
+
+def _hidden(hide: tuple[str, ...], modules: list[str] | None) -> tuple[str, ...]:
+    """``hide``, checked against the rubric items of ``modules`` (default: all)."""
+    from .rubric import unknown_item_ids
+
+    chosen = [e for e in exercises() if modules is None or e.module in modules]
+    problems = unknown_item_ids(hide, chosen)
+    if problems:
+        raise click.BadParameter(
+            "; ".join(problems) + ". `asynclings items` lists the item ids of every "
+            "exercise (`asynclings items ex02` those of one).",
+            param_hint="--hide",
+        )
+    return hide
+
+
+@main.command()
 @click.argument("exercise")
 @click.option("--level", "-l", type=int, default=None, help="Hint number (default: all so far).")
 def hint(exercise: str, level: int | None) -> None:
@@ -263,7 +300,8 @@ def grade(
     "--hide",
     multiple=True,
     metavar="ITEM",
-    help="Make this rubric item a hidden test (repeatable; `all` hides every item).",
+    help="Make this rubric item a hidden test (repeatable; `all` hides every item; "
+    "`asynclings items` lists the ids).",
 )
 def nbgrader_command(
     course: Path, assignment: str, chosen: tuple[str, ...], hide: tuple[str, ...]
@@ -278,7 +316,7 @@ def nbgrader_command(
     from .nbgrader_course import write_assignment
 
     modules = [_resolve(name) for name in chosen] or None
-    written = write_assignment(course, assignment, modules, hide)
+    written = write_assignment(course, assignment, modules, _hidden(hide, modules))
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(
@@ -299,7 +337,8 @@ def gradescope() -> None:
     "--hide",
     multiple=True,
     metavar="ITEM",
-    help="Show this rubric item to learners only after the due date (repeatable; `all`).",
+    help="Show this rubric item to learners only after the due date (repeatable; `all`; "
+    "`asynclings items` lists the ids).",
 )
 @click.option(
     "--timeout",
@@ -320,7 +359,7 @@ def gradescope_bundle(
     from .gradescope import bundle
 
     modules = [_resolve(name) for name in chosen] or None
-    path = bundle(out, modules, hidden=hide, timeout=timeout)
+    path = bundle(out, modules, hidden=_hidden(hide, modules), timeout=timeout)
     click.echo(f"wrote {path}: upload it as the autograder (Ubuntu base image)")
 
 
