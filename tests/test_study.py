@@ -289,3 +289,5 @@ def test_check_one_exercise_by_name_or_file_and_with_a_folder(tmp_path, monkeypa
     assert set(_state(folder)["checkpoints"]) == {"ex02_gather"}
     code, out = _run("check", "ex02", "ex03", str(folder))
     assert code == 2 and "one exercise and one folder at most" in out
+    code, out = _run("check", "work/ex02 copy.py")
+    assert code == 2 and "work/ex02 copy.py is not an exercise file" in out

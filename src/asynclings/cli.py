@@ -111,6 +111,13 @@ def _check_targets(targets: tuple[str, ...]) -> tuple[Path | None, str | None]:
             modules.append(path.stem)
             if path.parent != Path("."):
                 folders.append(path.parent)
+        elif path.suffix == ".py":
+            raise click.BadParameter(
+                f"{target} is not an exercise file: the graders read only "
+                f"{', '.join(sorted(f'{name}.py' for name in names))}; name one of "
+                "those, or the exercise alone (ex02)",
+                param_hint="EXERCISE",
+            )
         elif not path.is_dir() and _exercise_named(target):
             modules.append(_resolve(target))
         else:
