@@ -57,8 +57,9 @@ Example
         await fetch_all(["a", "b", "c"], fetch)   # ["<a>", "<b>", "<c>"] after 3 s
 
 Check your work
-    ``pytest exercises/ex02_gather.py`` grades this file; ``asynclings hint ex02_gather``
-    gives a hint.
+    In the folder that holds this file, ``asynclings check ex02`` grades it and
+    shows every rubric item's verdict; ``pytest ex02_gather.py`` does the same.
+    ``asynclings hint ex02`` gives a hint.
 """
 
 from __future__ import annotations

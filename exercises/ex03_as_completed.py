@@ -85,8 +85,9 @@ Example
             print(url)                                   # "c" at 2 s, then "a" at 3 s
 
 Check your work
-    ``pytest exercises/ex03_as_completed.py`` grades this file;
-    ``asynclings hint ex03_as_completed`` gives a hint.
+    In the folder that holds this file, ``asynclings check ex03`` grades it and
+    shows every rubric item's verdict; ``pytest ex03_as_completed.py`` does the same.
+    ``asynclings hint ex03`` gives a hint.
 """
 
 from __future__ import annotations

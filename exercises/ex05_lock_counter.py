@@ -56,8 +56,9 @@ Example
         await counter.value()              # 56: no update lost
 
 Check your work
-    ``pytest exercises/ex05_lock_counter.py`` grades this file;
-    ``asynclings hint ex05_lock_counter`` gives a hint.
+    In the folder that holds this file, ``asynclings check ex05`` grades it and
+    shows every rubric item's verdict; ``pytest ex05_lock_counter.py`` does the same.
+    ``asynclings hint ex05`` gives a hint.
 """
 
 from __future__ import annotations

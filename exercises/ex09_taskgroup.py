@@ -48,8 +48,9 @@ Example
         # at t=1: a and c are cancelled; then ExceptionGroup([<b's error>]) is raised
 
 Check your work
-    ``pytest exercises/ex09_taskgroup.py`` grades this file; ``asynclings hint
-    ex09_taskgroup`` gives a hint.
+    In the folder that holds this file, ``asynclings check ex09`` grades it and
+    shows every rubric item's verdict; ``pytest ex09_taskgroup.py`` does the same.
+    ``asynclings hint ex09`` gives a hint.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,13 @@ from asynclings.classroom import write_template
 from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.worker import Limits
 from asynclings.manifest import exercise, exercises
-from support import MUTANTS
+from support import (
+    MUTANTS,
+    assert_graded_sequential_ex02,
+    check_your_work,
+    printed_commands,
+    run_printed,
+)
 
 MODULES = ["ex02_gather", "ex05_lock_counter", "ex07_timeouts"]
 TEST_FIELDS = {
@@ -77,7 +84,32 @@ def test_the_template_holds_stubs_workflow_and_a_wheel_without_solutions(templat
         names = wheel.namelist()
     assert "asynclings/_content/graders/ex02_gather.py" in names
     assert not any("solutions" in name for name in names)
-    assert "pytest --grade exercises/" in (template / "README.md").read_text()
+    assert "testpaths = exercises" in (template / "pytest.ini").read_text()
+    assert ".asynclings-progress.json" in (template / ".gitignore").read_text()
+
+
+def test_the_readmes_and_the_stubs_commands_grade_in_the_template(template, tmp_path):
+    repo = tmp_path / "repo"  # the learner's clone of the assignment
+    shutil.copytree(template, repo, ignore=shutil.ignore_patterns("*.whl"))
+    shutil.copyfile(
+        MUTANTS / "ex02_gather" / "sequential.py", repo / "exercises" / "ex02_gather.py"
+    )
+    block = (repo / "README.md").read_text().split("```bash\n", 1)[1].split("```", 1)[0]
+    typed = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    commands = [c for c in typed if c.startswith(("asynclings", "pytest"))]
+    assert commands == [
+        "asynclings check ex02",
+        "pytest",
+        "pytest exercises/ex02_gather.py",
+        "asynclings hint ex02",
+    ]
+    for command in commands:  # at the top, as the README says
+        code, out = run_printed(command, repo)
+        assert_graded_sequential_ex02(command, code, out)
+        if command == "pytest":  # every exercise of the template
+            assert re.search(r"total +7/30", out), out
+    for command in printed_commands(check_your_work("ex02_gather")):  # beside the file
+        assert_graded_sequential_ex02(command, *run_printed(command, repo / "exercises"))
 
 
 def test_the_workflow_parses_and_wires_every_step_to_the_reporter(template):

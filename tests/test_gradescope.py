@@ -20,7 +20,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from asynclings.cli import main
 from asynclings.gradescope import bundle
 from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.worker import Limits
@@ -203,3 +205,54 @@ def test_a_submission_without_modules_gets_a_valid_results_file_that_explains(au
     data = _run(autograder, name, SUBMISSIONS[name])
     assert data["score"] == 0 and data["tests"] == []
     assert "ex02_gather.py" in data["output"]
+
+
+def test_items_ids_hide_exactly_their_gradescope_test():
+    from asynclings.gradescope import results_json
+    from asynclings.results import ExerciseResult, ItemResult, Results, SubmissionResult
+
+    runner = CliRunner()
+    listed = [
+        line.split()[0]
+        for line in runner.invoke(main, ["items", "ex02"]).output.splitlines()
+        if line.startswith("  ")
+    ]
+    rubric = rubric_of(exercise("ex02_gather"))
+    graded = ExerciseResult(
+        "ex02_gather", "title", "ex02_gather.py", items=[ItemResult.of(i, "passed") for i in rubric]
+    )
+    result = SubmissionResult("learner", "graded", Results([graded]))
+    for item_id, item in zip(listed, rubric, strict=True):
+        data = results_json(result, ["ex02_gather"], [item_id], seconds=0.0)
+        hidden = [t["name"] for t in data["tests"] if t["visibility"] == "after_due_date"]
+        assert hidden == [f"ex02_gather: {item.title}"]
+
+
+def test_bundle_hide_refuses_an_unknown_id_and_passes_valid_ones_on(tmp_path, monkeypatch):
+    import asynclings.gradescope
+
+    calls = []
+    monkeypatch.setattr(
+        asynclings.gradescope, "bundle", lambda out, modules, **kw: calls.append(kw) or out
+    )
+    out = str(tmp_path / "autograder.zip")
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["gradescope", "bundle", out, "--hide", "emty_urls", "--hide", "x"]
+    )
+    assert result.exit_code == 2 and not calls
+    assert "'emty_urls' is not the id of a rubric item of any exercise" in result.output
+    assert "did you mean 'empty_urls'?" in result.output
+    assert "'x' is not the id of a rubric item of any exercise." in result.output
+    assert "`asynclings items` lists the item ids" in result.output
+    result = runner.invoke(
+        main, ["gradescope", "bundle", out, "--exercises", "ex05", "--hide", "empty_urls"]
+    )
+    assert result.exit_code == 2 and not calls
+    assert "'empty_urls' is an item of ex02_gather, ex04_wait, ex09_taskgroup" in result.output
+    result = runner.invoke(
+        main,
+        ["gradescope", "bundle", out, "--hide", "empty_urls", "--hide", "test_failure_propagates"],
+    )
+    assert result.exit_code == 0, result.output
+    assert calls[0]["hidden"] == ("empty_urls", "test_failure_propagates")

@@ -220,3 +220,95 @@ def test_every_instructor_copy_validates_and_its_answer_gets_full_marks(tmp_path
         assert verdicts.points == verdicts.max_points == 10, [
             i.message for i in verdicts.items if i.status != "passed"
         ]
+
+
+def test_each_notebook_says_how_to_check_in_the_notebook_and_its_cell_grades(monkeypatch, capsys):
+    from asynclings import notebook as notebook_module
+    from asynclings.manifest import exercises
+
+    for each in exercises():
+        cells = exercise_notebook(each)["cells"]
+        intro = "".join(cells[0]["source"])
+        # The stub's "Check your work" (pytest, asynclings check) is for files, not here.
+        assert "Check your work" not in intro and "pytest" not in intro, each.module
+        assert "asynclings check" not in intro and "Run the self-check cell" in intro
+        check_cells = ["".join(c["source"]) for c in cells if c["id"] == f"{each.module}-check"]
+        assert check_cells == [f'from asynclings.notebook import check\n\ncheck("{each.module}")\n']
+    # The self-check cell, run as it stands after the learner ran their answer cell.
+    answer = f"{ANSWER_MARKER}{MODULE}\n" + (MUTANTS / MODULE / "sequential.py").read_text()
+    monkeypatch.setattr(notebook_module, "_history", lambda: ["import asyncio", answer])
+    exec(check_cells_of(MODULE), {})
+    out = capsys.readouterr().out
+    assert "FAIL 0/2  fetch_all runs the fetches concurrently" in out
+    assert "PASS 2/2  fetch_all returns every result in the order" in out
+    assert out.rstrip().endswith("7/10 points")
+
+
+def check_cells_of(module: str) -> str:
+    cells = exercise_notebook(exercise(module))["cells"]
+    return next("".join(c["source"]) for c in cells if c["id"] == f"{module}-check")
+
+
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from asynclings.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_items_lists_the_ids_hide_takes_with_points_and_titles():
+    from asynclings.manifest import exercises
+    from asynclings.rubric import rubric_of
+
+    for name in ("ex02", "ex02_gather"):
+        result = _cli("items", name)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("ex02_gather: 10 points\n")
+        assert "  empty_urls  " in result.output and "1 pt  An empty list of urls" in result.output
+        assert (
+            "fetches_run_concurrently" in result.output and "2 pts  fetch_all runs" in result.output
+        )
+    everything = _cli("items").output
+    listed = [line.split()[0] for line in everything.splitlines() if line.startswith("  ")]
+    assert len(listed) == sum(len(rubric_of(e)) for e in exercises())
+    # Each listed id makes exactly its item a hidden test in its exercise's notebook.
+    rubric = rubric_of(exercise(MODULE))
+    for line_id, item in zip(_ids_of(_cli("items", MODULE).output), rubric, strict=True):
+        cells = exercise_notebook(exercise(MODULE), {line_id})["cells"]
+        hidden = [
+            c["metadata"]["nbgrader"]["grade_id"]
+            for c in cells
+            if "### BEGIN HIDDEN TESTS" in "".join(c["source"])
+        ]
+        assert hidden == [f"{MODULE}__{item.name}"]
+    assert _cli("items", "ex99").exit_code == 2
+
+
+def _ids_of(output: str) -> list[str]:
+    return [line.split()[0] for line in output.splitlines() if line.startswith("  ")]
+
+
+def test_nbgrader_hide_refuses_an_unknown_id_and_names_the_closest(tmp_path):
+    course = tmp_path / "course"
+    result = _cli("nbgrader", str(course), "--exercises", "ex02", "--hide", "empty_url")
+    assert result.exit_code == 2
+    assert "'empty_url' is not the id of a rubric item of ex02_gather" in result.output
+    assert "did you mean 'empty_urls'?" in result.output and "asynclings items" in result.output
+    assert not course.exists()  # nothing written
+    # An item of an exercise the command leaves out is named as such.
+    result = _cli(
+        "nbgrader",
+        str(course),
+        "--exercises",
+        "ex02",
+        "--hide",
+        "counters_do_not_wait_for_each_other",
+    )
+    assert result.exit_code == 2
+    assert "is an item of ex05_lock_counter, which --exercises leaves out" in result.output
+    for valid in ("empty_urls", "test_empty_urls", "all"):
+        result = _cli("nbgrader", str(course), "--exercises", "ex02", "--hide", valid)
+        assert result.exit_code == 0, result.output
+        text = (course / "source" / "asyncio" / f"{MODULE}.ipynb").read_text()
+        assert "### BEGIN HIDDEN TESTS" in text

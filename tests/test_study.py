@@ -17,7 +17,14 @@ from click.testing import CliRunner
 from asynclings.cli import main
 from asynclings.manifest import exercise, exercises
 from asynclings.study import STATE_FILE
-from support import MUTANTS
+from support import (
+    MUTANTS,
+    ROOT,
+    assert_graded_sequential_ex02,
+    check_your_work,
+    printed_commands,
+    run_printed,
+)
 
 MODULES = [e.module for e in exercises()]
 
@@ -209,3 +216,78 @@ def test_check_finds_the_working_folder_by_itself(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nowhere: say how to start
     code, out = _run("check")
     assert code != 0 and "asynclings init" in out
+
+
+def _short(module: str) -> str:
+    return module.split("_", 1)[0]
+
+
+def test_every_stub_says_how_to_check_it_in_the_same_words():
+    for module in MODULES:
+        assert check_your_work(module) == (
+            f"In the folder that holds this file, ``asynclings check {_short(module)}`` "
+            "grades it and shows every rubric item's verdict; "
+            f"``pytest {module}.py`` does the same. ``asynclings hint {_short(module)}`` "
+            "gives a hint."
+        )
+
+
+def _run_the_stubs_commands(folder: Path) -> list[str]:
+    """Run every command the ex02 stub in ``folder`` prints, there; the commands."""
+    commands = printed_commands(check_your_work("ex02_gather"))
+    assert [c.split()[:2] for c in commands] == [
+        ["asynclings", "check"],
+        ["pytest", "ex02_gather.py"],
+        ["asynclings", "hint"],
+    ]
+    for command in commands:
+        assert_graded_sequential_ex02(command, *run_printed(command, folder))
+    return commands
+
+
+def test_the_stubs_commands_grade_in_an_init_folder(tmp_path):
+    folder = tmp_path / "practice"
+    code, out = _run("init", str(folder))
+    assert code == 0 and "wrote" in out and "pytest.ini" in out
+    shutil.copyfile(MUTANTS / "ex02_gather" / "sequential.py", folder / "ex02_gather.py")
+    _run_the_stubs_commands(folder)
+    # Plain `pytest` there grades all ten; the checks above kept the progress.
+    code, out = run_printed("pytest", folder)
+    assert code == 1 and "ex02_gather           7/10" in out and "total                7/100" in out
+    assert _state(folder)["best"] == {"ex02_gather": 7}
+
+
+def test_the_stubs_commands_grade_in_a_clone(tmp_path):
+    clone = tmp_path / "clone"
+    (clone / "exercises").mkdir(parents=True)
+    shutil.copyfile(ROOT / "pyproject.toml", clone / "pyproject.toml")  # the clone's settings
+    for each in exercises():
+        shutil.copyfile(each.stub, clone / "exercises" / f"{each.module}.py")
+    shutil.copyfile(
+        MUTANTS / "ex02_gather" / "sequential.py", clone / "exercises" / "ex02_gather.py"
+    )
+    _run_the_stubs_commands(clone / "exercises")
+    # The README's command at the top of the clone, and `check` there, grade the same.
+    for command in ("pytest exercises/ex02_gather.py", "asynclings check ex02"):
+        assert_graded_sequential_ex02(command, *run_printed(command, clone))
+
+
+def test_check_one_exercise_by_name_or_file_and_with_a_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "work"
+    _run("init", str(folder))
+    code, out = _run("check", "ex03", str(folder))  # the stub: its items, still to do
+    assert code == 0, out
+    assert "ex03_as_completed: not started (the file is still the stub)" in out
+    assert "  -    0/" in out and "ex03_as_completed: 0/10 points, not started" in out
+    shutil.copyfile(exercise("ex02_gather").solution, folder / "ex02_gather.py")
+    monkeypatch.chdir(tmp_path)
+    code, out = _run("check", "work/ex02_gather.py")  # its file: its folder
+    assert code == 0, out
+    assert "ex02_gather: 10/10 points, complete" in out and "FAIL" not in out
+    assert "checkpoint: ex02_gather reached full marks" in out
+    assert "next: ex01_coroutines" in out  # the first without a checkpoint
+    assert set(_state(folder)["checkpoints"]) == {"ex02_gather"}
+    code, out = _run("check", "ex02", "ex03", str(folder))
+    assert code == 2 and "one exercise and one folder at most" in out
+    code, out = _run("check", "work/ex02 copy.py")
+    assert code == 2 and "work/ex02 copy.py is not an exercise file" in out

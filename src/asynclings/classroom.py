@@ -2,7 +2,8 @@
 credit per rubric item.
 
 ``asynclings classroom template DIR`` writes the repository an instructor makes the
-assignment's template: the exercise stubs in ``exercises/``, a README for learners, the
+assignment's template: the exercise stubs in ``exercises/``, a README for learners, a
+``pytest.ini`` (so that ``pytest`` grades there as in a clone of the kit), the
 kit as a wheel (without the reference solutions) in ``.github/asynclings/`` and
 ``.github/workflows/classroom.yml``. The workflow installs the kit, runs one step per
 exercise and hands the steps' results to GitHub Classroom's grading reporter
@@ -92,18 +93,41 @@ _README = """\
 Each file in `exercises/` is one exercise: its docstring teaches the pattern and states
 the contract; replace the stubs (`raise NotImplementedError`) with your code.
 
-Grade yourself before you push (Python 3.11+):
+Grade yourself before you push (Python 3.11+), at the top of this repository:
 
 ```bash
 python -m pip install .github/asynclings/asynclings-*.whl
-pytest --grade exercises/                 # every exercise, item by item
-pytest --grade exercises/ex02_gather.py   # one exercise
-asynclings hint ex02                      # stuck? hints, gentlest first
+asynclings check ex02               # one exercise: every rubric item's verdict
+pytest                              # every exercise, item by item (pytest.ini)
+pytest exercises/ex02_gather.py     # one exercise
+asynclings hint ex02                # stuck? hints, gentlest first
 ```
+
+Inside `exercises/`, `asynclings check ex02` works too and pytest takes the file's own
+name (`pytest ex02_gather.py`), as each exercise's "Check your work" says.
 
 Every push is graded by the "Autograding Tests" workflow with the same rubric: each
 exercise is worth 10 points, split over its rubric items, and the workflow's log
 explains every lost point. Do not rename the files or the functions.
+"""
+
+
+PYTEST_INI = """\
+# `pytest` here grades the exercise files in exercises/ with the asynclings graders.
+[pytest]
+testpaths = exercises
+asynclings_dirs = exercises
+asyncio_mode = strict
+asyncio_default_fixture_loop_scope = function
+asyncio_default_test_loop_scope = function
+timeout = 120
+"""
+
+GITIGNORE = """\
+__pycache__/
+.pytest_cache/
+# asynclings check/watch progress: your own, not part of the submission
+.asynclings-progress.json*
 """
 
 
@@ -126,6 +150,10 @@ def write_template(folder: Path, modules: Sequence[str] | None = None) -> list[P
     wheels = folder / ".github" / "asynclings"
     shutil.rmtree(wheels, ignore_errors=True)
     written += [workflow, build_wheel(wheels)]
+    for name, text in (("pytest.ini", PYTEST_INI), (".gitignore", GITIGNORE)):
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
     readme = folder / "README.md"
     if not readme.exists():
         readme.write_text(_README, encoding="utf-8")

@@ -21,7 +21,7 @@ __all__ = ["main"]
 def main() -> None:
     """asyncio exercises, graded on correctness, concurrency and race-freedom.
 
-    Learners: edit a file in exercises/, then run `pytest exercises/ex02_gather.py`.
+    Learners: edit an exercise file, then run `asynclings check ex02` beside it.
     """
 
 
@@ -76,16 +76,66 @@ def init(folder: Path, force: bool) -> None:
 
 
 @main.command()
-@_FOLDER
-def check(folder: Path | None) -> None:
-    """Grade your exercises (FOLDER: default here, or ./exercises) and show your progress."""
-    from .reports.study import show_check
+@click.argument("targets", nargs=-1, metavar="[EXERCISE] [FOLDER]")
+def check(targets: tuple[str, ...]) -> None:
+    """Grade your exercises and show your progress.
+
+    EXERCISE (ex02, ex02_gather or ex02_gather.py) grades that one alone and shows each
+    rubric item's verdict. FOLDER: default here, or ./exercises.
+    """
+    from .reports.study import show_check, show_exercise
     from .study import find_workspace
 
+    folder, module = _check_targets(targets)
     workspace = find_workspace(folder)
     _require_exercises(workspace.folder)
-    statuses, progress, new = workspace.check()
-    show_check(_console(), workspace.folder, statuses, progress, new)
+    if module is None:
+        statuses, progress, new = workspace.check()
+        show_check(_console(), workspace.folder, statuses, progress, new)
+        return
+    chosen = find_exercise(module)
+    statuses, progress, new = workspace.check(chosen=[chosen])
+    show_exercise(_console(), workspace.folder, statuses[0], progress, bool(new))
+
+
+def _check_targets(targets: tuple[str, ...]) -> tuple[Path | None, str | None]:
+    """``check``'s arguments as (folder, exercise module): an exercise is named as
+    ``hint`` takes it or by its file (whose folder is then the folder); anything else is
+    a folder."""
+    folders: list[Path] = []
+    modules: list[str] = []
+    names = {e.module for e in exercises()}
+    for target in targets:
+        path = Path(target)
+        if path.suffix == ".py" and path.stem in names:
+            modules.append(path.stem)
+            if path.parent != Path("."):
+                folders.append(path.parent)
+        elif path.suffix == ".py":
+            raise click.BadParameter(
+                f"{target} is not an exercise file: the graders read only "
+                f"{', '.join(sorted(f'{name}.py' for name in names))}; name one of "
+                "those, or the exercise alone (ex02)",
+                param_hint="EXERCISE",
+            )
+        elif not path.is_dir() and _exercise_named(target):
+            modules.append(_resolve(target))
+        else:
+            folders.append(path)
+    if len(set(folders)) > 1 or len(set(modules)) > 1:
+        raise click.UsageError(
+            f"check takes one exercise and one folder at most, got {' '.join(targets)}: "
+            "e.g. `asynclings check ex02` or `asynclings check ex02 path/to/folder`"
+        )
+    return (folders[0] if folders else None), (modules[0] if modules else None)
+
+
+def _exercise_named(name: str) -> bool:
+    try:
+        _resolve(name)
+    except click.BadParameter:
+        return False
+    return True
 
 
 @main.command()
@@ -106,6 +156,43 @@ def _require_exercises(folder: Path) -> None:
         raise click.ClickException(
             f"{folder} holds no exercise files: start with `asynclings init {folder}`"
         )
+
+
+@main.command()
+@click.argument("exercise", required=False)
+def items(exercise: str | None) -> None:
+    """List the rubric items of EXERCISE (e.g. ex02 or ex02_gather; default: all).
+
+    Each line: the item's id (what --hide of `asynclings nbgrader` and `asynclings
+    gradescope bundle` takes), its points and its title.
+    """
+    chosen = [find_exercise(_resolve(exercise))] if exercise else list(exercises())
+    for each in chosen:
+        rubric = rubric_of(each)
+        click.echo(f"{each.module}: {sum(i.points for i in rubric):g} points")
+        width = max(len(i.id) for i in rubric)
+        for rubric_item in rubric:
+            points = f"{rubric_item.points:g} pt{'s' if rubric_item.points != 1 else ''}"
+            click.echo(f"  {rubric_item.id:<{width}}  {points:>6}  {rubric_item.title}")
+    click.echo(
+        "--hide ID hides that item in every chosen exercise that has it (--exercises "
+        "narrows them); --hide all hides every item."
+    )
+
+
+def _hidden(hide: tuple[str, ...], modules: list[str] | None) -> tuple[str, ...]:
+    """``hide``, checked against the rubric items of ``modules`` (default: all)."""
+    from .rubric import unknown_item_ids
+
+    chosen = [e for e in exercises() if modules is None or e.module in modules]
+    problems = unknown_item_ids(hide, chosen)
+    if problems:
+        raise click.BadParameter(
+            "; ".join(problems) + ". `asynclings items` lists the item ids of every "
+            "exercise (`asynclings items ex02` those of one).",
+            param_hint="--hide",
+        )
+    return hide
 
 
 @main.command()
@@ -220,7 +307,8 @@ def grade(
     "--hide",
     multiple=True,
     metavar="ITEM",
-    help="Make this rubric item a hidden test (repeatable; `all` hides every item).",
+    help="Make this rubric item a hidden test (repeatable; `all` hides every item; "
+    "`asynclings items` lists the ids).",
 )
 def nbgrader_command(
     course: Path, assignment: str, chosen: tuple[str, ...], hide: tuple[str, ...]
@@ -235,7 +323,7 @@ def nbgrader_command(
     from .nbgrader_course import write_assignment
 
     modules = [_resolve(name) for name in chosen] or None
-    written = write_assignment(course, assignment, modules, hide)
+    written = write_assignment(course, assignment, modules, _hidden(hide, modules))
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(
@@ -256,7 +344,8 @@ def gradescope() -> None:
     "--hide",
     multiple=True,
     metavar="ITEM",
-    help="Show this rubric item to learners only after the due date (repeatable; `all`).",
+    help="Show this rubric item to learners only after the due date (repeatable; `all`; "
+    "`asynclings items` lists the ids).",
 )
 @click.option(
     "--timeout",
@@ -277,7 +366,7 @@ def gradescope_bundle(
     from .gradescope import bundle
 
     modules = [_resolve(name) for name in chosen] or None
-    path = bundle(out, modules, hidden=hide, timeout=timeout)
+    path = bundle(out, modules, hidden=_hidden(hide, modules), timeout=timeout)
     click.echo(f"wrote {path}: upload it as the autograder (Ubuntu base image)")
 
 

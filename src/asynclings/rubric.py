@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,7 +28,14 @@ import pytest
 
 from .manifest import Exercise
 
-__all__ = ["CpuBudgetExceeded", "RubricItem", "item", "load_grader", "rubric_of"]
+__all__ = [
+    "CpuBudgetExceeded",
+    "RubricItem",
+    "item",
+    "load_grader",
+    "rubric_of",
+    "unknown_item_ids",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +65,12 @@ class RubricItem:
     points: float
     budget: float = DEFAULT_BUDGET
     horizon: float = DEFAULT_HORIZON
+
+    @property
+    def id(self) -> str:
+        """The item's id for ``--hide`` (the test's name without ``test_``):
+        ``empty_urls`` for ``test_empty_urls``."""
+        return self.name.removeprefix("test_")
 
 
 def item(
@@ -125,3 +138,38 @@ def rubric_of(exercise: Exercise) -> list[RubricItem]:
             if rubric_item is not None:
                 items.append(rubric_item)
     return items
+
+
+def unknown_item_ids(ids: Iterable[str], chosen: Iterable[Exercise]) -> list[str]:
+    """What is wrong with ``ids`` (``--hide``'s values) for the ``chosen`` exercises: one
+    sentence per id that names no rubric item of theirs, with the closest valid id."""
+    import difflib
+
+    from .manifest import exercises
+
+    chosen = list(chosen)
+    valid = {name for e in chosen for i in rubric_of(e) for name in (i.id, i.name)}
+    problems = []
+    for name in dict.fromkeys(ids):
+        if name == "all" or name in valid:
+            continue
+        elsewhere = [
+            e.module
+            for e in exercises()
+            if e not in chosen and any(name in (i.id, i.name) for i in rubric_of(e))
+        ]
+        if elsewhere:
+            problems.append(
+                f"{name!r} is an item of {', '.join(elsewhere)}, which --exercises leaves out"
+            )
+            continue
+        ids_only = sorted({i.id for e in chosen for i in rubric_of(e)})
+        close = difflib.get_close_matches(name.removeprefix("test_"), ids_only, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        scope = (
+            "any exercise"
+            if len(chosen) == len(exercises())
+            else ", ".join(e.module for e in chosen)
+        )
+        problems.append(f"{name!r} is not the id of a rubric item of {scope}{hint}")
+    return problems

@@ -1,6 +1,7 @@
 """Self-study: a working folder of exercises, its progress and checkpoints.
 
-``asynclings init DIR`` copies the stubs and a README into DIR; ``check`` grades the
+``asynclings init DIR`` copies the stubs, a README and a ``pytest.ini`` (so that
+``pytest`` there grades) into DIR; ``check`` grades the
 folder and shows where the learner stands; ``watch`` re-grades the exercise being
 worked on at every save; ``hint`` and ``list`` read the manifest. Progress lives in
 ``DIR/.asynclings-progress.json``: the first time each exercise reached full marks (its
@@ -38,12 +39,27 @@ Each file's docstring teaches the pattern and states the contract; replace the s
 (`raise NotImplementedError`) with your code.
 
     asynclings check        where you stand: points per exercise, the next one to do
+    asynclings check ex02   grades ex02_gather.py alone: every rubric item's verdict
     asynclings watch        re-grades the exercise you work on each time you save it
     asynclings hint ex02    stuck? hints, gentlest first (--level N for one)
     asynclings list         the curriculum
 
 Run them in this folder (or pass it: `asynclings check path/to/folder`). Your progress
 and checkpoints are kept in `.asynclings-progress.json`.
+
+pytest grades here too, with the settings in `pytest.ini`: `pytest ex02_gather.py`
+grades one exercise, `pytest` all ten.
+"""
+
+PYTEST_INI = """\
+# Written by `asynclings init`: `pytest` in this folder grades the exercise files in it
+# (`pytest ex02_gather.py` one of them) with the asynclings graders.
+[pytest]
+asynclings_dirs = .
+asyncio_mode = strict
+asyncio_default_fixture_loop_scope = function
+asyncio_default_test_loop_scope = function
+timeout = 120
 """
 
 
@@ -106,6 +122,12 @@ class Workspace:
                 continue
             shutil.copyfile(exercise.stub, target)
             written.append(target)
+        config = self.folder / "pytest.ini"
+        if config.exists() and not force:
+            kept.append(config)
+        else:
+            config.write_text(PYTEST_INI, encoding="utf-8")
+            written.append(config)
         readme = self.folder / "README.md"
         if not readme.exists():
             readme.write_text(LEARNER_README, encoding="utf-8")
@@ -200,13 +222,15 @@ class Workspace:
         return f"{message}: restore the stub with `asynclings init {self.folder}`"
 
     def check(
-        self, now: Callable[[], str] | None = None
+        self,
+        now: Callable[[], str] | None = None,
+        chosen: Iterable[Exercise] | None = None,
     ) -> tuple[list[Status], Progress, list[str]]:
-        """Grade everything, update the progress file; ``(statuses, progress, new
-        checkpoints)``."""
+        """Grade the chosen exercises (default: all), update the progress file;
+        ``(statuses, progress, new checkpoints)``."""
         stamp = now or (lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
         progress = self.load()
-        statuses = self.statuses()
+        statuses = self.statuses(chosen)
         new = [s.exercise.module for s in statuses if progress.record(s, stamp())]
         self.save(progress)
         return statuses, progress, new

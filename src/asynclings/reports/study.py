@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..study import Progress, Status, next_exercise, summary
 
-__all__ = ["show_check", "show_failures", "show_list"]
+__all__ = ["show_check", "show_exercise", "show_failures", "show_list"]
 
 STYLE = {
     "complete": "green",
@@ -111,6 +111,57 @@ def show_failures(console: Console, status: Status) -> None:
             for line in item.details.splitlines():
                 console.print(f"      {line}", highlight=False, markup=False)
     console.print(f"{module}: {status.points:g}/{status.max_points:g} points")
+
+
+def show_exercise(
+    console: Console, folder: Path, status: Status, progress: Progress, new: bool
+) -> None:
+    """``asynclings check EXERCISE``: every rubric item's verdict, then what to do next."""
+    from ..rubric import rubric_of
+
+    for warning in progress.warnings:
+        console.print(f"warning: {warning}", style="yellow")
+    exercise = status.exercise
+    module = exercise.module
+    console.print(f"asynclings check: {folder / (module + '.py')}")
+    if status.state in ("missing", "error"):
+        console.print(f"{module}: {status.note}", style="red")
+    elif status.state == "not started" and status.result is None:
+        console.print(
+            f"{module}: not started (the file is still the stub). Its rubric items, "
+            f"{status.max_points:g} points:"
+        )
+        for rubric_item in rubric_of(exercise):
+            console.print(f"  -    0/{rubric_item.points:g}  {rubric_item.title}", markup=False)
+    else:
+        assert status.result is not None
+        for item in status.result.items:
+            passed = item.status == "passed"
+            console.print(
+                f"{'PASS' if passed else 'FAIL'} {item.points:>3g}/{item.max_points:g}  "
+                f"{item.title}",
+                style="green" if passed else "red",
+                markup=False,
+            )
+            if not passed:
+                for line in [*item.message.splitlines(), *item.details.splitlines()]:
+                    console.print(f"      {line}", highlight=False, markup=False)
+    console.print(f"{module}: {_points(status)} points, {status.state}")
+    if new:
+        console.print(f"checkpoint: {module} reached full marks", style="green")
+    if status.state == "complete":
+        from ..manifest import exercises
+
+        upcoming = next((e for e in exercises() if e.module not in progress.checkpoints), None)
+        if upcoming is None:
+            console.print("All exercises complete: well done!", style="bold green")
+        else:
+            console.print(
+                f"next: {upcoming.module} ({upcoming.title}): "
+                f"`asynclings check {upcoming.module.split('_')[0]}`"
+            )
+    else:
+        console.print(f"stuck? `asynclings hint {module.split('_')[0]}`")
 
 
 def show_list(

@@ -58,8 +58,9 @@ Example
         # attempt 3: 1.9 -> 2.1 returns its result
 
 Check your work
-    ``pytest exercises/ex07_timeouts.py`` grades this file; ``asynclings hint ex07_timeouts``
-    gives a hint.
+    In the folder that holds this file, ``asynclings check ex07`` grades it and
+    shows every rubric item's verdict; ``pytest ex07_timeouts.py`` does the same.
+    ``asynclings hint ex07`` gives a hint.
 """
 
 from __future__ import annotations

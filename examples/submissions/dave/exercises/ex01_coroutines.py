@@ -86,8 +86,9 @@ Example
         # ["Task 1 started", "Task 2 started", "Task 1 completed", "Task 2 completed"]
 
 Check your work
-    ``pytest exercises/ex01_coroutines.py`` grades this file; ``asynclings hint
-    ex01_coroutines`` gives a hint.
+    In the folder that holds this file, ``asynclings check ex01`` grades it and
+    shows every rubric item's verdict; ``pytest ex01_coroutines.py`` does the same.
+    ``asynclings hint ex01`` gives a hint.
 """
 
 from __future__ import annotations

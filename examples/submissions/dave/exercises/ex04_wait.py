@@ -60,8 +60,9 @@ Example
         await race(["a", "b"], fetch)   # raises err after 0.5 s, "a" cancelled
 
 Check your work
-    ``pytest exercises/ex04_wait.py`` grades this file; ``asynclings hint ex04_wait``
-    gives a hint.
+    In the folder that holds this file, ``asynclings check ex04`` grades it and
+    shows every rubric item's verdict; ``pytest ex04_wait.py`` does the same.
+    ``asynclings hint ex04`` gives a hint.
 """
 
 from __future__ import annotations

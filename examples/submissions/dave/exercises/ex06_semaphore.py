@@ -49,8 +49,9 @@ Example
         # after 4 s: ["<a>", "<b>", "<c>", FetchError("d")]
 
 Check your work
-    ``pytest exercises/ex06_semaphore.py`` grades this file;
-    ``asynclings hint ex06_semaphore`` gives a hint.
+    In the folder that holds this file, ``asynclings check ex06`` grades it and
+    shows every rubric item's verdict; ``pytest ex06_semaphore.py`` does the same.
+    ``asynclings hint ex06`` gives a hint.
 """
 
 from __future__ import annotations

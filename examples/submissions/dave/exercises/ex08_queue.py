@@ -60,8 +60,9 @@ Example
     5 unfinished items when it asks the source for another.
 
 Check your work
-    ``pytest exercises/ex08_queue.py`` grades this file; ``asynclings hint ex08_queue``
-    gives a hint.
+    In the folder that holds this file, ``asynclings check ex08`` grades it and
+    shows every rubric item's verdict; ``pytest ex08_queue.py`` does the same.
+    ``asynclings hint ex08`` gives a hint.
 """
 
 from __future__ import annotations

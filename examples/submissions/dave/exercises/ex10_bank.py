@@ -59,8 +59,9 @@ Example
         await bank.transfer("A", "A", 5)                    # raises ValueError
 
 Check your work
-    ``pytest exercises/ex10_bank.py`` grades this file; ``asynclings hint ex10_bank``
-    gives a hint.
+    In the folder that holds this file, ``asynclings check ex10`` grades it and
+    shows every rubric item's verdict; ``pytest ex10_bank.py`` does the same.
+    ``asynclings hint ex10`` gives a hint.
 """
 
 from __future__ import annotations
