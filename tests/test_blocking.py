@@ -174,6 +174,11 @@ def test_thread_locks_are_named_by_check_and_in_a_notebook(tmp_path):
     assert result.exit_code == 0, result.output
     scores = " ".join(result.output.split())
     assert "ex05_lock_counter 7/10" in scores and "ex10_bank 5/10" in scores, result.output
+    for module in THREADING_LOCK_MUTANTS:
+        started = time.perf_counter()
+        result = CliRunner().invoke(cli, ["check", module, str(folder)])
+        assert time.perf_counter() - started < 10
+        assert _names_the_lock_line(" ".join(result.output.split()), module), result.output
 
     for module, (mutant, _) in THREADING_LOCK_MUTANTS.items():
         started = time.perf_counter()
