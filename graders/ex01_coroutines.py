@@ -492,6 +492,27 @@ def test_main_runs_concurrently_in_real_time(learner):
     )
 
 
+@contextlib.contextmanager
+def _loops_created() -> Iterator[list[asyncio.AbstractEventLoop]]:
+    """The event loops made while this is active, by asyncio.run, asyncio.Runner or
+    asyncio.new_event_loop (all of which ask the event loop policy for one). The policy
+    itself stays, with its state (whether this thread's loop was set, say)."""
+    created: list[asyncio.AbstractEventLoop] = []
+    policy = asyncio.get_event_loop_policy()
+    make = policy.new_event_loop
+
+    def new_event_loop() -> asyncio.AbstractEventLoop:
+        loop = make()
+        created.append(loop)
+        return loop
+
+    policy.new_event_loop = new_event_loop  # type: ignore[method-assign]
+    try:
+        yield created
+    finally:
+        del policy.new_event_loop
+
+
 def _loop_recorder(
     original: Callable[..., Any], loops: list[asyncio.AbstractEventLoop]
 ) -> Callable[..., Any]:
@@ -529,11 +550,19 @@ def test_main_starts_a_fresh_event_loop_each_call(learner):
         for situation in (
             "after another event loop had run and been closed in this thread",
             "called again after that",
+            "called in a new thread (no event loop there)",
         ):
-            _expect_complete_log(_call_main(learner, 0.01, 0.02, situation=situation), situation)
-        situation = "called in a new thread (no event loop there)"
-        value = _call_main(learner, 0.01, 0.02, situation=situation, new_thread=True)
-        _expect_complete_log(value, situation)
+            with _loops_created() as created:
+                value = _call_main(
+                    learner, 0.01, 0.02, situation=situation, new_thread="thread" in situation
+                )
+            _expect_complete_log(value, situation)
+            expect(
+                bool(created),
+                f"{situation}, main(0.01, 0.02) created no event loop: each call must start "
+                "a fresh one (asyncio.run creates it, runs the coroutine and closes it); a "
+                "loop made once at import and reused outlives the call",
+            )
     finally:
         module.run_two = original
     # `loops` keeps every loop alive, so equal ids mean the same loop.

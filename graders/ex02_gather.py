@@ -30,6 +30,7 @@ from asynclings.harness.probes import (
     expect_each_url_once,
     expect_fetches_cancelled,
     expect_finished_at,
+    expect_results_fetched,
     expect_still_running_when_cancelled,
 )
 from asynclings.rubric import item
@@ -57,6 +58,7 @@ async def test_results_in_url_order(learner, world):
             "fetches finish does not)",
         )
     expect_same(got, expected, "fetch_all did not return one result per url, in url order")
+    expect_results_fetched(run, fetch, URLS)
 
 
 @item(points=2)

@@ -36,6 +36,7 @@ from asynclings.harness.probes import (
     expect_each_url_once,
     expect_fetches_cancelled,
     expect_finished_at,
+    expect_results_fetched,
     expect_still_running_when_cancelled,
 )
 from asynclings.harness.world import verdict_errors
@@ -185,6 +186,7 @@ async def test_pairs_in_finishing_order(learner, world):
         "fetches finished",
     )
     expect_each_url_once(run, fetch, URLS)
+    expect_results_fetched(run, fetch, URLS)
 
 
 @item(points=1)

@@ -21,6 +21,7 @@ from asynclings.harness.probes import (
     expect_cancellation_propagated,
     expect_fetches_cancelled,
     expect_finished_at,
+    expect_results_fetched,
     expect_still_running_when_cancelled,
 )
 from asynclings.harness.timeline import Span, side_by_side, spans
@@ -169,6 +170,7 @@ async def test_results_in_url_order(learner, world):
     expect_same(
         got, expected, "fetch_all_or_cancel did not return one result per url, in url order"
     )
+    expect_results_fetched(run, fetch, URLS)
 
 
 @item(points=1)

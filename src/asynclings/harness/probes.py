@@ -115,6 +115,19 @@ def expect_each_url_once(run: Run, fetch: FakeFetch, urls: Sequence[str]) -> Non
     )
 
 
+def expect_results_fetched(run: Run, fetch: FakeFetch, urls: Sequence[str]) -> None:
+    """Every url's fetch ran to its end: results judged for their order or values must
+    come from the fetches (the right list without fetching, read from the fake's own
+    records or made up, does not count)."""
+    never = [url for url in urls if all(c.outcome != "returned" for c in fetch.calls_for(url))]
+    expect(
+        not never,
+        f"{run.name} returned results for {describe(never)} without fetching "
+        f"{'it' if len(never) == 1 else 'them'} to the end: every result must be what "
+        "awaiting fetch(url) gave",
+    )
+
+
 def expect_nothing_left_running(run: Run, fetch: FakeFetch | None = None) -> None:
     """Once the call returned and the loop went idle at that instant, no fetch and no
     task it started is still running."""
