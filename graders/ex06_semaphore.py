@@ -9,13 +9,21 @@ Every sentence of the contract has its item:
 * a failure neither slows nor stops the others ........... test_failures_do_not_slow_the_others
 * ``limit < 1`` → ``ValueError`` before any fetch ......... test_bad_limit_raises_value_error
 * ``fetch(url)`` exactly once per url .................... test_each_url_fetched_once
-* cancelling ``crawl`` propagates and cancels its fetches . test_cancellation_propagates
+* cancelling ``crawl`` stops it at once, propagates and
+  cancels its fetches .................................... test_cancellation_propagates
 
 "No idle slot" is judged on the fetches' in-flight count, not on the total time: the
 contract does not fix the order in which urls start, and a different order gives a
 different (equally correct) total. At every moment of the crawl, after all that
 happened at that instant, the fetches in flight must be at least
 ``min(limit, urls not finished yet)``.
+
+A cancelled crawl must let ``CancelledError`` out at the instant it was cancelled (the
+fake fetches end the moment they are cancelled). One that goes on, waits, or returns is
+explained from the run (which fetches started after the cancellation, which task caught
+its fetch's ``CancelledError`` and carried on) and from the learner's own ``except``
+clause that catches it, quoted (the classic mistake: ``except BaseException`` or a bare
+``except:`` around each fetch, in a worker).
 """
 
 from __future__ import annotations
