@@ -3,7 +3,10 @@
 Races are explored through the public API: every scenario builds a fresh fake store
 whose read and write latencies are drawn from a seeded jitter, so different seeds
 interleave the increments' awaits the way varying I/O latency would. A lost update is
-reported with the seed and the store trace of the interleaving that lost it.
+reported with the seed and the store trace of the interleaving that lost it; that seed
+is then run once more with the learner's locks watched (:func:`watch_locks`), and when
+every increment acquired only a lock it had just created itself, the message says so:
+a lock created inside ``increment`` excludes nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from asynclings.harness import (
     task_waits,
 )
 from asynclings.harness.checks import close
+from asynclings.harness.locks import lock_creations, watch_locks
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
@@ -252,6 +256,42 @@ def race_details(store: RecordingStore, outcomes: dict[str, Outcome], since: flo
     )
 
 
+async def lock_per_call(world, learner, seed: int, n: int) -> str | None:
+    """Run the race scenario of ``seed`` again with the learner's locks watched; if every
+    increment acquired only a lock it had created during its own call, say so (with the
+    learner's lines that create one). ``None`` when that is not what happened."""
+    store = RecordingStore({}, latency=jitter(seed))
+    names = [f"increment #{i + 1}" for i in range(n)]
+    try:
+        with watch_locks(learner.module) as log:
+            counter = learner.Counter(store, KEY)
+            await together({name: counter.increment for name in names})
+    except Exception:
+        return None  # the lost update is the verdict; this run only looks for its cause
+    acquired = [log.acquired_by(name) for name in names]
+    if n < 2 or not all(acquired):
+        return None
+    if any(
+        lock.created_by != name
+        for name, locks in zip(names, acquired, strict=True)
+        for lock in locks
+    ):
+        return None
+    kinds = sorted({lock.kind for locks in acquired for lock in locks})
+    made = sum(len(locks) for locks in acquired)
+    message = (
+        f"A lock created inside increment excludes nothing: each of the {n} calls acquired "
+        f"a new {' or '.join(kinds)} that it had just created itself, {made} different locks "
+        "in all, so no increment ever waited for another. Create the lock once per Counter, in "
+        "__init__ (`self._lock = asyncio.Lock()`), and hold it across the whole "
+        "read-add-write (`async with self._lock:`)"
+    )
+    lines = lock_creations(learner.path, "increment")
+    if lines:
+        message += "\n  in your file, " + "; ".join(lines)
+    return message
+
+
 @item(points=3)
 async def test_concurrent_increments_lose_no_update(learner, world):
     """Concurrent increments on one Counter lose no update and each returns its own new value."""
@@ -275,9 +315,10 @@ async def test_concurrent_increments_lose_no_update(learner, world):
                 what = f"{n - final} update(s) lost. {lost_update(store, KEY)}"
             else:
                 what = "the store must end at exactly one per increment"
+            cause = await lock_per_call(world, learner, seed, n)
             fail(
                 f"{n} concurrent increments of a counter at 0 left it at {describe(final)}: "
-                f"{what}; {LOCK_HINT}",
+                + (f"{what}. {cause}" if cause else f"{what}; {LOCK_HINT}"),
                 details=race_details(store, outcomes, start),
             )
         if judge_returns:

@@ -9,13 +9,21 @@ Every sentence of the contract has its item:
 * a failure neither slows nor stops the others ........... test_failures_do_not_slow_the_others
 * ``limit < 1`` → ``ValueError`` before any fetch ......... test_bad_limit_raises_value_error
 * ``fetch(url)`` exactly once per url .................... test_each_url_fetched_once
-* cancelling ``crawl`` propagates and cancels its fetches . test_cancellation_propagates
+* cancelling ``crawl`` stops it at once, propagates and
+  cancels its fetches .................................... test_cancellation_propagates
 
 "No idle slot" is judged on the fetches' in-flight count, not on the total time: the
 contract does not fix the order in which urls start, and a different order gives a
 different (equally correct) total. At every moment of the crawl, after all that
 happened at that instant, the fetches in flight must be at least
 ``min(limit, urls not finished yet)``.
+
+A cancelled crawl must let ``CancelledError`` out at the instant it was cancelled (the
+fake fetches end the moment they are cancelled). One that goes on, waits, or returns is
+explained from the run (which fetches started after the cancellation, which task caught
+its fetch's ``CancelledError`` and carried on) and from the learner's own ``except``
+clause that catches it, quoted (the classic mistake: ``except BaseException`` or a bare
+``except:`` around each fetch, in a worker).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from asynclings.harness import (
     spans,
     timeline,
 )
+from asynclings.harness.handlers import quote_handlers, swallowing_handlers
 from asynclings.harness.loop import VirtualLoop
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
@@ -595,15 +604,91 @@ async def test_each_url_fetched_once(learner, world):
     )
 
 
+def _urls(urls: Sequence[str]) -> str:
+    """``'d'``, ``'d' and 'e'``, ``'c', 'd' and 'e'``."""
+    quoted = [repr(url) for url in urls]
+    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
+def _fetches_of(urls: Sequence[str]) -> str:
+    return f"{'the fetch' if len(urls) == 1 else 'fetches'} of {_urls(urls)}"
+
+
+def _swallowers(
+    fetch: FakeFetch, since: float, tasks: dict[str, asyncio.Task], crawl_task: str
+) -> list[str]:
+    """What each task whose fetch was cancelled at or after ``since`` did instead of
+    ending cancelled: facts observed in the run, one phrase per task."""
+    found = []
+    for call in fetch.calls:
+        if call.outcome != "cancelled" or call.ended is None or call.ended < since:
+            continue
+        if call.task == crawl_task:
+            who = f"crawl itself, awaiting fetch({call.url!r}),"
+        else:
+            who = f"the task running fetch({call.url!r})"
+        later = [
+            other.url
+            for other in fetch.calls
+            if other.task == call.task and other is not call and other.started >= call.ended
+        ]
+        if later:
+            found.append(f"{who} caught its CancelledError and went on to fetch {_urls(later)}")
+            continue
+        task = tasks.get(call.task)
+        if task is None or not task.done() or task.cancelled():
+            continue
+        error = task.exception()
+        outcome = "finished normally" if error is None else f"raised {type(error).__name__}"
+        found.append(f"{who} caught its CancelledError and {outcome} instead of ending cancelled")
+    return found
+
+
+def _why_not_stopped(learner, facts: Sequence[str]) -> str:
+    """The cause of a cancellation that did not stop crawl, as sentences: the learner's
+    own ``except`` clause (quoted) and what the tasks did, or the general rule when
+    neither is known."""
+    handlers = swallowing_handlers(learner.path)
+    if handlers:
+        first = next((h for h in handlers if h.function not in ("crawl", None)), handlers[0])
+        in_crawl = first.function == "crawl"
+        cause = f"{'crawl itself' if in_crawl else 'A worker'} {first.why}"
+    elif facts:
+        in_crawl = False
+        cause = "A task crawl started caught the CancelledError and carried on"
+    else:
+        return (
+            "CancelledError is a BaseException: a bare `except:`, `except BaseException` or "
+            "`except asyncio.CancelledError` catches it; let it propagate (re-raise it after "
+            "any clean-up)"
+        )
+    if in_crawl:
+        advice = (
+            "Clean up in that clause (cancel the tasks you started and await them), then "
+            "`raise` to let CancelledError propagate"
+        )
+    else:
+        advice = (
+            "Catch `Exception` around each fetch (the fetch's errors are Exceptions; "
+            "CancelledError is not one) and let CancelledError propagate; a clause that "
+            "must catch it has to clean up and `raise` it again"
+        )
+    shown = f": {'; '.join(facts)}" if facts else ""
+    return f"{cause}{shown}. {advice}{quote_handlers(handlers)}"
+
+
 @item(points=1)
 async def test_cancellation_propagates(learner, world):
-    """Cancelling crawl propagates CancelledError and leaves none of its fetches running."""
+    """Cancelling crawl propagates CancelledError at once and leaves none of its fetches running."""
     urls = list(CANCEL_LATENCIES)
     fetch = world.fetch(CANCEL_LATENCIES)
+    before = world.tasks()
+    origin = world.now
     awaitable = learner.crawl(urls, fetch, 2)
     if not inspect.isawaitable(awaitable):
         fail(f"crawl(...) returned {describe(awaitable)}: declare it with `async def crawl`")
     task = asyncio.ensure_future(awaitable)
+    task.set_name("crawl")
     await asyncio.sleep(CANCEL_AT)
     if task.done():
         value = task.result()  # an exception here is the verdict
@@ -611,43 +696,73 @@ async def test_cancellation_propagates(learner, world):
             f"crawl returned {describe(value)} at t={seconds(CANCEL_AT)}, before its fetches "
             "(the last ends at 3 s) had finished"
         )
+    started_before = len(fetch.calls)
+    in_flight = fetch.running()
+    workers = {t.get_name(): t for t in world.tasks() - before - {task}}
+    cancelled_at = world.now
     task.cancel()
-    await asyncio.wait({task}, timeout=SETTLE)
+    await world.idle()
+    at_once = task.done()
+    if not at_once:
+        await asyncio.wait({task}, timeout=SETTLE)
+    finished_at = seconds(world.now - origin)  # when it finished, if it did
+
+    def what_happened() -> str:
+        """What crawl did after the cancellation, and why."""
+        late = [call.url for call in fetch.calls[started_before:]]
+        finished = [call.url for call in in_flight if call.outcome in ("returned", "raised")]
+        done = []
+        if late:
+            done.append(f"after the cancellation it started {_fetches_of(late)}")
+        if finished:
+            done.append(f"it waited for {_fetches_of(finished)} to finish")
+        facts = _swallowers(fetch, cancelled_at, workers, task.get_name())
+        said = "; ".join(done)
+        return f"{': ' + said if said else ''}. {_why_not_stopped(learner, facts)}"
+
+    when = f"crawl was cancelled at t={seconds(CANCEL_AT)}"
     if not task.done():
         fail(
-            f"crawl was cancelled at t={seconds(CANCEL_AT)} but had still not finished "
-            f"{seconds(SETTLE)} later: a cancellation must propagate, not be waited out"
+            f"{when} but had still not finished {seconds(SETTLE)} later: a cancellation must "
+            f"propagate, not be waited out{what_happened()}",
+            details=_timeline(fetch, world.now),
         )
-    ended = world.now
     if not task.cancelled():
         error = task.exception()
         if error is None:
             fail(
-                f"crawl returned {describe(task.result())} after it was cancelled: the "
-                "cancellation was swallowed. Let CancelledError propagate (re-raise it "
-                "after any clean-up)"
+                f"{when} but returned {describe(task.result())} at t={finished_at}: the "
+                f"cancellation was swallowed{what_happened()}",
+                details=_timeline(fetch, world.now),
             )
         if isinstance(error, verdict_errors):
             raise error
         fail(
-            f"crawl raised {type(error).__name__}: {error} when it was cancelled; "
-            "CancelledError itself must propagate"
+            f"{when} and raised {type(error).__name__}: {error}; CancelledError itself must "
+            f"propagate{what_happened()}"
         )
+    if not at_once:
+        fail(
+            f"{when} and let CancelledError out only at t={finished_at}: it must stop at "
+            f"once, cancelling its fetches{what_happened()}",
+            details=_timeline(fetch, world.now),
+        )
+    ended_at = world.now
     await world.idle()
     running = [call.url for call in fetch.running()]
     expect(
         not running,
-        f"crawl was cancelled at t={seconds(CANCEL_AT)} and finished at t={seconds(ended)}, "
-        f"but fetches of {describe(running)} were still running: cancelling crawl must cancel "
-        "the fetches it started (gather cancels its children; tasks you created yourself "
-        "must be cancelled and awaited)",
+        f"{when} and finished at t={seconds(ended_at - origin)}, but fetches of "
+        f"{describe(running)} were still running: cancelling crawl must cancel the fetches it "
+        "started (gather cancels its children; tasks you created yourself must be cancelled "
+        "and awaited)",
         details=_timeline(fetch, world.now),
     )
     await _settle()
-    late = [call.url for call in fetch.calls if call.started > ended]
+    late = [call.url for call in fetch.calls if call.started > ended_at]
     expect(
         not late,
-        f"crawl was cancelled at t={seconds(CANCEL_AT)}, yet fetches of {describe(late)} "
-        "started after it had finished: something it left behind kept crawling",
+        f"{when}, yet fetches of {describe(late)} started after it had finished: something it "
+        "left behind kept crawling",
         details=_timeline(fetch, world.now),
     )

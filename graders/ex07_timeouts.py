@@ -13,10 +13,8 @@ follow (the classic mistake, catching ``BaseException`` or a bare ``except:`` in
 retry loop, is named in the message, with the learner's own line when it can be found).
 """
 
-import ast
 import asyncio
 import inspect
-from pathlib import Path
 
 from asynclings.harness import (
     FakeFetch,
@@ -33,6 +31,7 @@ from asynclings.harness import (
     spans,
     timeline,
 )
+from asynclings.harness.handlers import quote_handlers, swallowing_handlers
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
@@ -223,46 +222,6 @@ def _expect_attempts(
         )
 
 
-_SWALLOWERS = ("BaseException", "CancelledError")
-
-
-def _catches_cancellation(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    for name in names:
-        text = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
-        if text in _SWALLOWERS:
-            return True
-    return False
-
-
-def _reraises(node: ast.AST, bound: str | None) -> bool:
-    """``raise`` or ``raise <the caught exception>``: not ``raise TimeoutError``."""
-    if not isinstance(node, ast.Raise):
-        return False
-    return node.exc is None or (isinstance(node.exc, ast.Name) and node.exc.id == bound)
-
-
-def _swallowing_handlers(path: Path) -> list[str]:
-    """``line N: `except ...:` `` for each handler in the learner's file that catches
-    CancelledError (bare, BaseException, CancelledError) and never re-raises it."""
-    try:
-        source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-    except (OSError, SyntaxError, ValueError):
-        return []
-    lines = source.splitlines()
-    found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ExceptHandler) or not _catches_cancellation(node):
-            continue
-        if any(_reraises(inner, node.name) for body in node.body for inner in ast.walk(body)):
-            continue
-        found.append(f"line {node.lineno}: `{lines[node.lineno - 1].strip()}`")
-    return found
-
-
 def _swallowed(learner, what: str, name: str) -> str:
     message = (
         f"{what}. CancelledError is a BaseException: `except BaseException`, a bare "
@@ -280,10 +239,7 @@ def _swallowed(learner, what: str, name: str) -> str:
             "Retry on `Exception` only (TimeoutError and the fetch's errors are "
             "Exceptions) and let CancelledError propagate"
         )
-    handlers = _swallowing_handlers(learner.path)
-    if handlers:
-        message += "\n  in your file, " + "; ".join(handlers)
-    return message
+    return message + quote_handlers(swallowing_handlers(learner.path))
 
 
 def _raise_verdict(task: asyncio.Task) -> None:

@@ -5,6 +5,7 @@
 * :mod:`.world` — :class:`World`: fakes, clock and run records for one rubric item.
 * :mod:`.checks` — :func:`expect`, :func:`same`: assertions that speak to the learner.
 * :mod:`.timeline` — text timelines and store traces for failure messages.
+* :mod:`.handlers` — the learner's ``except`` clauses that swallow a cancellation.
 """
 
 from .checks import RubricFailure, close, describe, expect, expect_same, fail, same, seconds
