@@ -52,6 +52,7 @@ from asynclings.harness import (
 )
 from asynclings.harness.handlers import quote_handlers, swallowing_handlers
 from asynclings.harness.loop import VirtualLoop
+from asynclings.harness.probes import expect_results_fetched
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
@@ -399,6 +400,7 @@ async def test_results_in_input_order(learner, world):
             "arguments' order; a worker can write each result at its url's index)",
         )
     expect_same(got, expected, "crawl must return one result per url, in the order of `urls`")
+    expect_results_fetched(run, fetch, urls)
     for limit in (1, 3):
         fetch = world.fetch({})
         run = await _crawl(world, learner, fetch, [], limit)
