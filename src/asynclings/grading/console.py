@@ -92,8 +92,15 @@ def _summary(
     table.add_column("points", justify="right")
     table.add_column("attention")
     for result in results:
+        broken = [
+            f"{e.module} {e.label}"
+            for e in result.results.exercises
+            if e.status in ("does not load", "hung at import")
+        ]
         attention = result.reason or "; ".join(
-            ([f"flagged: {_first_flag(result)}"] if result.flagged else []) + result.notes[:2]
+            ([f"flagged: {_first_flag(result)}"] if result.flagged else [])
+            + broken
+            + result.notes[:2]
         )
         if result.sandbox == "none":
             attention = f"UNSANDBOXED. {attention}".strip()

@@ -348,17 +348,24 @@ def survey(folder: Path, entries: list[Entry], intakes: list[Intake]) -> None:
 
 
 def _learners_inside(root: Path) -> bool:
-    """Whether two folders directly inside ``root`` hold the same exercise module (at
-    any depth): the layout of a submissions folder, one level further down."""
+    """Whether ``root`` is laid out like a submissions folder: at least three entries
+    directly inside it that look like learners' (a ``.zip``, or a folder with exercise
+    modules at any depth), two of the folders holding the same module. (Two copies in
+    two folders alone, ``old/`` and ``new/``, are one learner's versions.)"""
     seen: set[str] = set()
+    learners, shared = 0, False
     for child in sorted(root.iterdir()):
-        if child.name.startswith(".") or child.is_symlink() or not child.is_dir():
+        if child.name.startswith(".") or child.is_symlink():
+            continue
+        if child.is_file() and child.suffix.lower() == ".zip":
+            learners += 1
+        if not child.is_dir():
             continue
         modules: set[str] = set()
         for _, dirs, files in os.walk(child, followlinks=False):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             modules.update(m for m in map(_wanted, files) if m is not None)
-        if modules & seen:
-            return True
+        learners += bool(modules)
+        shared = shared or bool(modules & seen)
         seen |= modules
-    return False
+    return shared and learners >= 3
