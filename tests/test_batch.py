@@ -92,10 +92,11 @@ HOSTILE = {
         "did not finish within",
     ),
     "exits-hard": ("import os\nos._exit(0)\n", "crashed", "ended without results"),
-    "floods-output": ("while True:\n    print('x' * 10000)\n", "graded", "File too large"),
+    # An exception at import (the output or memory limit hit): the module does not load.
+    "floods-output": ("while True:\n    print('x' * 10000)\n", "does not load", "File too large"),
     "eats-memory": (
         "hog = []\nwhile True:\n    hog.append(bytearray(10**7))\n",
-        "graded",
+        "does not load",
         "MemoryError",
     ),
 }
@@ -119,6 +120,8 @@ def test_a_hostile_module_costs_only_its_own_points(tmp_path, case):
     gather = _gather(hostile)
     assert gather.points == 0 and gather.status == status
     assert message in gather.items[0].message
+    if status == "does not load":
+        assert message in gather.reason
     assert hostile.results.exercise("ex01_coroutines").points == 10
     assert _gather(by_id["honest"]).points == 10
 
