@@ -92,10 +92,11 @@ HOSTILE = {
         "did not finish within",
     ),
     "exits-hard": ("import os\nos._exit(0)\n", "crashed", "ended without results"),
-    "floods-output": ("while True:\n    print('x' * 10000)\n", "graded", "File too large"),
+    # An exception at import (the output or memory limit hit): the module does not load.
+    "floods-output": ("while True:\n    print('x' * 10000)\n", "does not load", "File too large"),
     "eats-memory": (
         "hog = []\nwhile True:\n    hog.append(bytearray(10**7))\n",
-        "graded",
+        "does not load",
         "MemoryError",
     ),
 }
@@ -119,6 +120,8 @@ def test_a_hostile_module_costs_only_its_own_points(tmp_path, case):
     gather = _gather(hostile)
     assert gather.points == 0 and gather.status == status
     assert message in gather.items[0].message
+    if status == "does not load":
+        assert message in gather.reason
     assert hostile.results.exercise("ex01_coroutines").points == 10
     assert _gather(by_id["honest"]).points == 10
 
@@ -417,3 +420,112 @@ def test_the_source_scan_names_lines_an_exercise_has_no_business_with():
     honest = (ROOT / "tests" / "honest" / "unusual" / "ex02_gather.py").read_text()
     assert scan_source(honest) == []
     assert scan_source("def broken(:\n") == []
+
+
+def test_a_broken_module_says_why_once_and_a_submission_without_modules_what_it_holds(
+    tmp_path,
+):
+    from click.testing import CliRunner
+
+    from asynclings.cli import main
+
+    subs = tmp_path / "subs"
+    _folder(
+        subs,
+        "frank",
+        {"ex02_gather": "async def fetch_all(urls, fetch)\n    return []\n"},
+    )
+    _folder(subs, "gina", {"ex02_gather": GATHER.solution})
+    (subs / "ivan").mkdir()
+    for name in ("notes.txt", "main.py", "ex2.py"):
+        (subs / "ivan" / name).write_text("# not an exercise module\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["grade", str(subs), "--out", str(out), "--jobs", "2"], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "ex02_gather does not load" in result.output  # the terminal summary
+    # The module: one status, one reason; its items still each score 0.
+    frank = _load(out, "frank")
+    gather = _gather(frank)
+    assert gather.status == "does not load" and gather.points == 0
+    assert all(i.status == "failed" and i.problem == "does not load" for i in gather.items)
+    assert gather.reason == (
+        "ex02_gather.py does not compile: expected ':' (line 1: `async def fetch_all(urls, fetch)`)"
+    )
+    feedback = (out / "feedback" / "frank.md").read_text()
+    assert feedback.count("does not compile") == 1
+    assert "| ex02_gather | 0/10 | does not load |" in feedback
+    assert "items to fix" not in feedback
+    data = json.loads((out / "results" / "frank.json").read_text())
+    assert data["output"].count("does not compile") == 1
+    gather_tests = [t for t in data["tests"] if t["name"].startswith("ex02_gather")]
+    assert len(gather_tests) == len(gather.items)
+    assert all("`ex02_gather` does not load" in t["output"] for t in gather_tests)
+    report = (out / "report.html").read_text()
+    assert 'class="cell does-not-load" title="ex02_gather: does not load: ' in report
+    # The submission without any exercise module: said once, with what it holds.
+    ivan = _load(out, "ivan")
+    expected = (
+        "no exercise module found in this submission: it holds 3 files: ex2.py, main.py, "
+        "notes.txt — exercise modules are named like ex02_gather.py"
+    )
+    assert ivan.status == "rejected" and ivan.reason == expected and ivan.needs_review
+    feedback = (out / "feedback" / "ivan.md").read_text()
+    assert feedback.count(expected) == 1 and "not submitted" not in feedback
+    assert json.loads((out / "results" / "ivan.json").read_text())["output"].count(expected) == 1
+    assert expected in result.output
+    assert _load(out, "gina").points == 10
+
+
+def _cli_grade(folder: Path, out: Path):
+    from click.testing import CliRunner
+
+    from asynclings.cli import main
+
+    return CliRunner().invoke(main, ["grade", str(folder), "--out", str(out)])
+
+
+def test_an_empty_folder_or_one_without_submissions_is_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = _cli_grade(tmp_path / "empty", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "is empty: there is nothing to grade" in result.output
+    assert "one entry per learner" in result.output
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "papers").mkdir()
+    (tmp_path / "papers" / "notes.txt").write_text("no code here")
+    (tmp_path / "papers" / "anna").mkdir()
+    (tmp_path / "papers" / "anna" / "essay.md").write_text("no code here either")
+    result = _cli_grade(tmp_path / "papers", tmp_path / "out")
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "holds no submissions: none of its 1 entry (anna) holds an exercise module" in text
+
+
+@pytest.mark.parametrize(
+    ("layout", "message"),
+    [
+        ({"": ["ex01_coroutines", "ex02_gather"]}, "holds exercise modules itself"),
+        (
+            {"week1": ["ex01_coroutines"], "week2": ["ex02_gather"]},
+            "its entries (week1, week2) are named like parts of one submission",
+        ),
+        ({"exercises": ["ex01_coroutines", "ex02_gather"]}, "its only entry, exercises,"),
+    ],
+    ids=["modules-inside", "weeks", "exercises-folder"],
+)
+def test_one_learners_folder_is_refused_with_what_to_pass(tmp_path, layout, message):
+    learner = tmp_path / "class" / "carol"
+    for folder, modules in layout.items():
+        (learner / folder).mkdir(parents=True, exist_ok=True)
+        for module in modules:
+            shutil.copyfile(exercise(module).solution, learner / folder / f"{module}.py")
+    result = _cli_grade(learner, tmp_path / "out")
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "looks like one learner's submission" in text or "holds exercise modules itself" in text
+    assert message in text
+    assert f"its parent {tmp_path / 'class'}" in text
+    assert "one entry per learner" in text
+    assert not (tmp_path / "out").exists()

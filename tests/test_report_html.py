@@ -482,3 +482,37 @@ def test_screenshot_in_headless_chromium(tmp_path, klass):
     assert inked > sampled * 0.1, "the page is nearly all white"
     assert blue > 2000, f"the histogram's blue bars cover only {blue} sampled pixels"
     assert seconds < 60
+
+
+def test_a_module_that_does_not_load_is_a_labelled_cell_not_a_low_score():
+    """As the grading plugin reports it: every item failed because the module does not
+    load; the module carries that status and the reason, once."""
+    gather = exercises()[1]
+    reason = "ex02_gather.py does not compile: invalid syntax (line 3: `def fetch_all(:`)"
+    broken = ExerciseResult(
+        gather.module,
+        gather.title,
+        f"{gather.module}.py",
+        items=[
+            ItemResult.of(item, "failed", reason, problem="does not load")
+            for item in rubric_of(gather)
+        ],
+        max_points=10,
+    ).settle()
+    assert broken.status == "does not load" and broken.reason == reason
+    low = _graded(gather, 0.0, random.Random(1))
+    klass = [
+        SubmissionResult("frank", "graded", Results([broken])),
+        SubmissionResult("grace", "graded", Results([low])),
+    ]
+    html = render_report(klass)
+    table = _section(html, "submissions")
+    frank = table[table.index(">frank<") : table.index(">grace<")]
+    cell = re.search(r'<td class="cell ([a-z-]+)" title="(ex02_gather:[^"]*)">([^<]*)</td>', frank)
+    assert cell is not None
+    assert cell.group(1) == "does-not-load" and cell.group(3) == "does not load"
+    assert unescape(cell.group(2)) == f"ex02_gather: does not load: {reason}"
+    grace = table[table.index(">grace<") :]
+    assert '<td class="cell low" title="ex02_gather: 0/10">0</td>' in grace
+    assert "ran for 1 of 2 · 1 does not load" in _text(html)  # not in the pass rates
+    assert "does not compile" not in _section(html, "failures")

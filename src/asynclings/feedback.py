@@ -20,10 +20,11 @@ from blockbuster import BlockingError
 
 from .harness.checks import RubricFailure
 from .harness.loop import Deadlock, SimulatedTimeExceeded
+from .results import ModuleProblem
 from .rubric import CpuBudgetExceeded
 from .submission import SubmissionProblem
 
-__all__ = ["NOT_IMPLEMENTED", "explain", "never_awaited_note"]
+__all__ = ["NOT_IMPLEMENTED", "explain", "module_problem", "never_awaited_note"]
 
 NOT_IMPLEMENTED = "not implemented yet"
 
@@ -138,6 +139,17 @@ def _blocking_hint(call: str) -> str:
         if any(marker in call for marker in markers):
             return hint
     return "use an asyncio equivalent or `await asyncio.to_thread(...)`"
+
+
+def module_problem(error: BaseException) -> ModuleProblem | None:
+    """The problem of the whole module behind the exception that ended an item, if it
+    is one: the loader's verdict (it does not load, hangs at import, is missing) or a
+    function that still raises NotImplementedError."""
+    if isinstance(error, SubmissionProblem):
+        return error.kind
+    if isinstance(error, NotImplementedError):
+        return "not implemented"
+    return None
 
 
 def explain(error: BaseException, learner: Path | None) -> tuple[str, str]:

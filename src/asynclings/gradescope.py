@@ -143,7 +143,7 @@ def results_json(
     learner: str = "",
 ) -> dict[str, Any]:
     """Gradescope's results.json for one graded submission (a SubmissionResult)."""
-    from .reports.files import gradescope_json, integrity_lines
+    from .reports.files import gradescope_json, integrity_lines, module_lines
 
     data = gradescope_json(result)
     wanted = set(modules)
@@ -170,6 +170,9 @@ def results_json(
     for exercise in kept:
         status = "" if exercise.status == "graded" else f" ({exercise.status})"
         lines.append(f"- {exercise.module}: {exercise.points:g}/{exercise.max_points:g}{status}")
+    broken = [e for e in kept if e.status != "not submitted"]
+    for line in module_lines(result, broken):  # why a module scores 0 as a whole, once
+        lines += ["", line]
     for line in integrity_lines(result):  # flags, unsandboxed
         lines += ["", line]
     return {

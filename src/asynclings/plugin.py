@@ -51,7 +51,7 @@ from typing import Any
 
 import pytest
 
-from .feedback import explain, never_awaited_note
+from .feedback import explain, module_problem, never_awaited_note
 from .guard import GUARD_KEY, Guard, tampered_message
 from .harness import fakes
 from .harness.blocking import LoopStuck, detect_blocking, where_stuck
@@ -347,7 +347,12 @@ class Grading:
             if note:
                 message = f"{message}\n{note}"
             self.items[item.nodeid] = ItemResult.of(
-                rubric, "failed", message, details, item.stash.get(_WALL, 0.0)
+                rubric,
+                "failed",
+                message,
+                details,
+                item.stash.get(_WALL, 0.0),
+                module_problem(call.excinfo.value) if report.when != "teardown" else None,
             )
             report.longrepr = "\n".join(filter(None, [message, details]))
         elif report.when == "call" and report.passed:
@@ -390,6 +395,7 @@ class Grading:
         graded = sorted(by_file.values(), key=lambda e: (order.index(e.module), e.path or ""))
         for exercise_result in graded:
             exercise_result.max_points = sum(i.max_points for i in exercise_result.items)
+            exercise_result.settle()
         return Results(exercises=graded)
 
     def pytest_sessionfinish(self) -> None:

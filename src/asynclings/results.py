@@ -11,12 +11,30 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from .rubric import RubricItem
 
-__all__ = ["ExerciseResult", "ItemResult", "Results", "SubmissionResult"]
+__all__ = ["ExerciseResult", "ItemResult", "ModuleProblem", "Results", "SubmissionResult"]
 
 ItemStatus = Literal["passed", "failed"]
-ExerciseStatus = Literal["graded", "not submitted", "not implemented", "crashed", "timed out"]
-"""``graded``: the items ran. The others score 0: the module is missing, is the unchanged
-stub, or its grading process died (``crashed``) or overran its time (``timed out``)."""
+ModuleProblem = Literal["not submitted", "not implemented", "does not load", "hung at import"]
+"""Why an item failed when the cause is the module as a whole, not the item's own check:
+the file is missing, a function still raises NotImplementedError, the module does not
+load (unreadable, not UTF-8, a syntax error, an exception or exit at import, a name the
+contract requires is missing) or its import never finishes."""
+ExerciseStatus = Literal[
+    "graded",
+    "not submitted",
+    "not implemented",
+    "does not load",
+    "hung at import",
+    "crashed",
+    "timed out",
+]
+"""``graded``: the items ran and decided the points. The others score 0 for one reason
+of the whole module, named once (:attr:`ExerciseResult.reason`): it is missing, is the
+unchanged stub, does not load, hangs at import, or its grading process died
+(``crashed``) or overran its time (``timed out``)."""
+
+STATUS_LABELS: dict[str, str] = {"not implemented": "not implemented yet"}
+"""How a status reads in the outputs, where that differs from its name."""
 
 
 @dataclass
@@ -32,6 +50,8 @@ class ItemResult:
     details: str = ""
     """A picture for the failure: a timeline, a store trace, where tasks wait."""
     wall_seconds: float = 0.0
+    problem: ModuleProblem | None = None
+    """Set when the module as a whole failed the item (it does not load, say)."""
 
     @property
     def points(self) -> float:
@@ -45,9 +65,19 @@ class ItemResult:
         message: str = "",
         details: str = "",
         wall_seconds: float = 0.0,
+        problem: ModuleProblem | None = None,
     ) -> ItemResult:
         """The verdict on ``rubric``: name, title and points come from the rubric."""
-        return cls(rubric.name, rubric.title, rubric.points, status, message, details, wall_seconds)
+        return cls(
+            rubric.name,
+            rubric.title,
+            rubric.points,
+            status,
+            message,
+            details,
+            wall_seconds,
+            problem,
+        )
 
 
 @dataclass
@@ -63,6 +93,9 @@ class ExerciseResult:
     flags: list[str] = field(default_factory=list)
     """Evidence for the instructor that the module tried to influence its grading
     (what the guard refused or put back, suspicious lines of its source)."""
+    reason: str = ""
+    """Why the module scores 0 as a whole (any status but ``graded``), to be shown once
+    instead of under each item."""
 
     @property
     def points(self) -> float:
@@ -74,9 +107,28 @@ class ExerciseResult:
 
     @property
     def not_implemented(self) -> bool:
-        return bool(self.items) and all(
-            item.message.startswith("not implemented yet") for item in self.items
-        )
+        return self.status == "not implemented"
+
+    @property
+    def label(self) -> str:
+        """The status as the outputs name it (``does not load``, ``not implemented yet``)."""
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def settle(self) -> ExerciseResult:
+        """Set :attr:`status` and :attr:`reason` from the item verdicts: when every item
+        failed for one problem of the whole module (it does not load, hangs at import,
+        every function is a stub), the module has that status and the items' distinct
+        messages, once each, as its reason. Items still score 0 one by one."""
+        if self.status != "graded" or not self.items:
+            return self
+        problems = {item.problem for item in self.items if item.status == "failed"}
+        failed_all = all(item.status == "failed" for item in self.items)
+        if failed_all and len(problems) == 1 and None not in problems:
+            (problem,) = problems
+            assert problem is not None
+            self.status = problem
+            self.reason = "\n".join(dict.fromkeys(item.message for item in self.items))
+        return self
 
 
 @dataclass

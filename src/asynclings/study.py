@@ -69,7 +69,8 @@ class Status:
 
     exercise: Exercise
     state: str
-    """``complete``, ``in progress``, ``not started``, ``missing`` or ``error``."""
+    """``complete``, ``in progress``, ``not started``, ``missing``, ``error`` (grading
+    failed), ``does not load`` or ``hung at import`` (the note says why)."""
     points: float = 0.0
     max_points: float = 0.0
     result: ExerciseResult | None = None
@@ -243,6 +244,9 @@ def _status(exercise: Exercise, outcome: Results | str) -> Status:
         result = outcome.exercise(exercise.module)
     except KeyError:
         return Status(exercise, "error", note="grading produced no verdicts for this exercise")
+    if result.status in ("does not load", "hung at import"):
+        note = "; ".join(result.reason.splitlines())
+        return Status(exercise, result.status, 0.0, result.max_points, result, note=note)
     if result.not_implemented:
         state = "not started"
     elif result.complete:

@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from .harness.checks import RubricFailure, describe
+from .results import ModuleProblem
 
 __all__ = ["IMPORT_TIMEOUT", "Learner", "SubmissionProblem", "load"]
 
@@ -33,7 +34,15 @@ class SubmissionProblem(RubricFailure):
 
     A :class:`~asynclings.harness.checks.RubricFailure`, so that it decides the item
     wherever it surfaces, even inside a grader's own wrapper around the learner's call.
+
+    ``kind`` is what it means for the module as a whole: ``does not load`` (unreadable,
+    not UTF-8, a syntax error, an exception or exit at import, a name the contract
+    requires is missing), ``hung at import`` or ``not submitted``.
     """
+
+    def __init__(self, message: str, kind: ModuleProblem = "does not load") -> None:
+        super().__init__(message)
+        self.kind: ModuleProblem = kind
 
 
 @dataclass
@@ -86,7 +95,7 @@ def load(path: Path, *, timeout: float = IMPORT_TIMEOUT) -> ModuleType:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SubmissionProblem(f"{path.name} was not submitted") from None
+        raise SubmissionProblem(f"{path.name} was not submitted", "not submitted") from None
     except OSError as error:
         raise SubmissionProblem(f"{path.name} cannot be read: {error.strerror}") from None
     digest = hashlib.sha256(raw).hexdigest()
@@ -102,13 +111,14 @@ def load(path: Path, *, timeout: float = IMPORT_TIMEOUT) -> ModuleType:
                 SubmissionProblem(
                     f"importing {path.name} was interrupted before it finished: does it run "
                     "something at import time (an endless loop, a blocking call)? Put such "
-                    'code under `if __name__ == "__main__":`'
+                    'code under `if __name__ == "__main__":`',
+                    "hung at import",
                 ),
             )
             raise
     loaded = _cache[key]
     if loaded.problem is not None:
-        raise SubmissionProblem(str(loaded.problem))
+        raise SubmissionProblem(str(loaded.problem), loaded.problem.kind)
     assert loaded.module is not None
     return loaded.module
 
@@ -164,7 +174,8 @@ def _load(path: Path, raw: bytes, digest: str, timeout: float) -> ModuleType:
         raise SubmissionProblem(
             f"importing {name} did not finish within {timeout:g} s: does it run something "
             "at import time (an endless loop, input(), a blocking call)? Put such code "
-            'under `if __name__ == "__main__":`'
+            'under `if __name__ == "__main__":`',
+            "hung at import",
         )
     if failure:
         raised = failure[0]

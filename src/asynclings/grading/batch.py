@@ -21,19 +21,26 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from .. import __version__
 from ..guard import TAMPERED, scan_source
 from ..manifest import Exercise, content_root, exercises
-from ..results import ExerciseResult, ItemResult, Results, SubmissionResult
+from ..results import ExerciseResult, ItemResult, ModuleProblem, Results, SubmissionResult
 from ..rubric import rubric_of
 from .gradebook import Gradebook
-from .intake import Entry, Intake, collect, discover
+from .intake import Entry, Intake, NotSubmissions, collect, discover, survey
 from .sandbox import SandboxUnavailable, WorkerDied, WorkerPool, check_sandbox
 from .worker import Limits
 
-__all__ = ["BatchOptions", "BatchRun", "SandboxUnavailable", "grade_batch", "kit_fingerprint"]
+__all__ = [
+    "BatchOptions",
+    "BatchRun",
+    "NotSubmissions",
+    "SandboxUnavailable",
+    "grade_batch",
+    "kit_fingerprint",
+]
 
 MAX_RESULT_BYTES = 5_000_000
 NOT_SUBMITTED = "not submitted"
@@ -97,6 +104,7 @@ def _uniform(exercise: Exercise, status: Any, message: str, details: str = "") -
         status=status,
         items=items,
         max_points=sum(i.max_points for i in items),
+        reason=message if status != "graded" else "",
     )
 
 
@@ -123,6 +131,7 @@ def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseR
                 str(got.message)[:4000],
                 str(got.details)[:8000],
                 float(got.wall_seconds),
+                got.problem if got.status == "failed" and got.problem in _PROBLEMS else None,
             )
         )
     return ExerciseResult(
@@ -133,7 +142,10 @@ def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseR
         items=items,
         max_points=sum(i.max_points for i in items),
         flags=flags,
-    )
+    ).settle()
+
+
+_PROBLEMS = get_args(ModuleProblem)
 
 
 # Running one grading process ---------------------------------------------------------------
@@ -331,20 +343,25 @@ def grade_batch(
 ) -> BatchRun:
     """Grade every entry of ``submissions`` not already current in the gradebook.
 
+    Raises :class:`NotSubmissions` before anything is graded or written if
+    ``submissions`` is not a folder of submissions (empty, or one learner's own).
+
     ``on_start(n)`` is told how many will be graded; ``on_done(result)`` hears of each
     as it is saved. Ctrl-C stops the batch, kills every grading process and keeps what
     was saved.
     """
     started = time.perf_counter()
     entries, notes = discover(submissions)
+    intakes = [collect(entry) for entry in entries]
+    survey(submissions, entries, intakes)  # NotSubmissions: nothing written
+    gradebook_path.parent.mkdir(parents=True, exist_ok=True)
     # A submission graded without the sandbox is due for grading again with it.
     kit = kit_fingerprint() + ("" if options.sandbox else "+unsandboxed")
     children = _Children(max(1, options.jobs), sandboxed=options.sandbox)
     graded: list[str] = []
     with Gradebook(gradebook_path) as book:
         pending: list[tuple[Entry, Intake]] = []
-        for entry in entries:
-            intake = collect(entry)
+        for entry, intake in zip(entries, intakes, strict=True):
             if options.force or not book.is_current(entry.id, intake.content_hash, kit):
                 pending.append((entry, intake))
         if pending:

@@ -10,12 +10,13 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..reports.files import write_outputs
 from ..results import SubmissionResult
-from .batch import BatchOptions, SandboxUnavailable, grade_batch
+from .batch import BatchOptions, NotSubmissions, SandboxUnavailable, grade_batch
 from .sandbox import HOW_TO_FIX
 
 __all__ = ["run_batch"]
@@ -24,7 +25,6 @@ __all__ = ["run_batch"]
 def run_batch(submissions: Path, out: Path, options: BatchOptions) -> int:
     """Grade, write every output, print the summary; the exit status to return."""
     console = Console(highlight=False)
-    out.mkdir(parents=True, exist_ok=True)
     progress = Progress(
         TextColumn("grading"),
         BarColumn(),
@@ -51,6 +51,9 @@ def run_batch(submissions: Path, out: Path, options: BatchOptions) -> int:
             run = grade_batch(
                 submissions, out / "gradebook.sqlite", options, on_start=on_start, on_done=on_done
             )
+    except NotSubmissions as problem:
+        console.print(f"[red]not graded[/]: {escape(str(problem))}.", soft_wrap=True)
+        return 2
     except SandboxUnavailable as problem:
         console.print(
             f"[red]not graded[/]: asynclings grades each submission in a sandbox, and it "
@@ -89,8 +92,15 @@ def _summary(
     table.add_column("points", justify="right")
     table.add_column("attention")
     for result in results:
+        broken = [
+            f"{e.module} {e.label}"
+            for e in result.results.exercises
+            if e.status in ("does not load", "hung at import")
+        ]
         attention = result.reason or "; ".join(
-            ([f"flagged: {_first_flag(result)}"] if result.flagged else []) + result.notes[:2]
+            ([f"flagged: {_first_flag(result)}"] if result.flagged else [])
+            + broken
+            + result.notes[:2]
         )
         if result.sandbox == "none":
             attention = f"UNSANDBOXED. {attention}".strip()

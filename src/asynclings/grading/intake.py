@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -25,7 +26,16 @@ from pathlib import Path, PurePosixPath
 
 from ..manifest import exercises
 
-__all__ = ["MAX_ENTRIES", "MAX_MODULE_BYTES", "Entry", "Intake", "collect", "discover"]
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_MODULE_BYTES",
+    "Entry",
+    "Intake",
+    "NotSubmissions",
+    "collect",
+    "discover",
+    "survey",
+]
 
 MAX_ENTRIES = 10_000
 MAX_MODULE_BYTES = 1_000_000
@@ -48,13 +58,18 @@ class Intake:
     """Exercise module name → the file's bytes."""
     notes: list[str] = field(default_factory=list)
     rejected: str = ""
-    """Set when nothing of the entry can be graded (a corrupt zip, say)."""
+    """Set when nothing of the entry can be graded (a corrupt zip, no exercise module)."""
+    no_module: bool = False
+    """The entry holds no exercise module that can be graded (``rejected`` says what
+    it holds instead)."""
 
     @property
     def content_hash(self) -> str:
         digest = hashlib.sha256()
         for module in sorted(self.modules):
             digest.update(module.encode() + b"\0" + hashlib.sha256(self.modules[module]).digest())
+        if self.rejected:  # what the reason names (the files it holds) is content too
+            digest.update(b"rejected\0" + self.rejected.encode())
         return digest.hexdigest()
 
 
@@ -135,13 +150,50 @@ def collect(entry: Entry) -> Intake:
     return _from_zip(entry.path)
 
 
+def _example_name() -> str:
+    modules = [exercise.module for exercise in exercises()]
+    return f"{modules[1] if len(modules) > 1 else modules[0]}.py"
+
+
+def _listed(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _reject_if_no_module(intake: Intake, files: list[str]) -> None:
+    """An entry without any exercise module is rejected with what it holds instead."""
+    if intake.modules or intake.rejected:
+        return
+    intake.no_module = True
+    left_out = [f for f in files if _wanted(PurePosixPath(f.replace("\\", "/")).name)]
+    if left_out:
+        intake.rejected = (
+            "no exercise module found in this submission that can be graded: "
+            f"{_listed(left_out)} {'was' if len(left_out) == 1 else 'were'} left out "
+            "(see the notes for why)"
+        )
+    elif not files:
+        intake.rejected = (
+            "no exercise module found in this submission: it is empty (exercise modules "
+            f"are named like {_example_name()})"
+        )
+    else:
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        intake.rejected = (
+            f"no exercise module found in this submission: it holds {count}: "
+            f"{_listed(files)} — exercise modules are named like {_example_name()}"
+        )
+
+
 def _from_folder(root: Path) -> Intake:
     intake = Intake()
     candidates: list[_Candidate] = []
+    seen: list[str] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         depth = len(Path(folder).relative_to(root).parts)
         for name in sorted(files):
+            seen.append(str((Path(folder) / name).relative_to(root)))
             module = _wanted(name)
             if module is None:
                 continue
@@ -156,6 +208,7 @@ def _from_folder(root: Path) -> Intake:
                 continue
             candidates.append(_Candidate(module, where, depth, path.read_bytes()))
     _choose(intake, candidates)
+    _reject_if_no_module(intake, seen)
     return intake
 
 
@@ -209,4 +262,110 @@ def _from_zip(path: Path) -> Intake:
             depth = len(PurePosixPath(name).parts) - 1
             candidates.append(_Candidate(module, name, depth, data))
     _choose(intake, candidates)
+    _reject_if_no_module(intake, [info.filename for info in infos if not info.is_dir()])
     return intake
+
+
+# Is this a submissions folder at all? -----------------------------------------------------
+
+
+class NotSubmissions(ValueError):
+    """The folder to grade is not a folder of submissions: it is empty, holds no
+    submission, or looks like one learner's submission. ``str()`` says so, and what to
+    pass instead."""
+
+
+_PART_OF_ONE = re.compile(
+    r"(exercises?|solutions?|src|source|asynclings|asyncio|homework|assignments?|"
+    r"(week|wk|part|lab|day|unit|module|chapter|lesson|session|hw|homework|assignment|"
+    r"ex|exercise|set)[\s_-]*\d+)",
+    re.IGNORECASE,
+)
+"""Names of folders inside one submission (``week1/``, ``exercises/``, ``src/``), not
+learner ids."""
+
+_WHAT_TO_PASS = (
+    "pass the folder that holds one entry per learner (a folder or .zip named by the "
+    "learner's id, with that learner's exercise modules inside)"
+)
+
+
+def survey(folder: Path, entries: list[Entry], intakes: list[Intake]) -> None:
+    """Raise :class:`NotSubmissions` unless ``folder`` (its ``entries`` and what
+    :func:`collect` found in each) looks like a folder of submissions."""
+    loose = sorted(path.name for path in folder.iterdir() if path.is_file() and _wanted(path.name))
+    if loose:
+        raise NotSubmissions(
+            f"{folder} holds exercise modules itself ({_listed(loose, 4)}): it looks like "
+            f"one learner's submission, not a folder of submissions. To grade it, "
+            f"{_WHAT_TO_PASS}: its parent {folder.resolve().parent}, if the other "
+            "learners' submissions are there"
+        )
+    if not entries:
+        others = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+        if not others:
+            raise NotSubmissions(f"{folder} is empty: there is nothing to grade; {_WHAT_TO_PASS}")
+        what = (
+            f"{others[0]} is neither a folder nor a .zip"
+            if len(others) == 1
+            else f"none of {_listed(others, 5)} is a folder or a .zip"
+        )
+        raise NotSubmissions(f"{folder} holds no submissions: {what}; {_WHAT_TO_PASS}")
+    if all(intake.no_module for intake in intakes):
+        raise NotSubmissions(
+            f"{folder} holds no submissions: none of its {len(entries)} "
+            f"entr{'ies' if len(entries) != 1 else 'y'} ({_listed([e.id for e in entries], 5)}) "
+            f"holds an exercise module (a file named like {_example_name()}, at any "
+            f"depth); {_WHAT_TO_PASS}"
+        )
+    if len(entries) == 1 and entries[0].path.is_dir() and _learners_inside(entries[0].path):
+        inner = entries[0].path
+        raise NotSubmissions(
+            f"{folder} holds one folder, {inner.name}, and the submissions seem to be in "
+            f"it: several of its folders hold the same exercise modules, as learners' "
+            f"submissions do. To grade them, pass that folder: {inner}"
+        )
+    if all(_PART_OF_ONE.fullmatch(entry.id) for entry in entries):
+        modules = {module for intake in intakes for module in intake.modules}
+        held = f"{len(modules)} exercise module{'s' if len(modules) != 1 else ''}"
+        if len(entries) == 1:
+            what = (
+                f"its only entry, {entries[0].path.name}, is named like a part of one "
+                f"submission, not like a learner, and holds {held}"
+            )
+        else:
+            names = _listed([entry.path.name for entry in entries], 6)
+            what = (
+                f"its entries ({names}) are named like parts of one submission, not like "
+                f"learners, and together hold {held}"
+            )
+        raise NotSubmissions(
+            f"{folder} looks like one learner's submission, not a folder of submissions: "
+            f"{what}. To grade it, {_WHAT_TO_PASS}: "
+            f"its parent {folder.resolve().parent}, if the other learners' submissions "
+            "are there"
+        )
+
+
+def _learners_inside(root: Path) -> bool:
+    """Whether ``root`` is laid out like a submissions folder: at least three entries
+    directly inside it that look like learners' (a ``.zip``, or a folder with exercise
+    modules at any depth), two of the folders holding the same module. (Two copies in
+    two folders alone, ``old/`` and ``new/``, are one learner's versions.)"""
+    seen: set[str] = set()
+    learners, shared = 0, False
+    for child in sorted(root.iterdir()):
+        if child.name.startswith(".") or child.is_symlink():
+            continue
+        if child.is_file() and child.suffix.lower() == ".zip":
+            learners += 1
+        if not child.is_dir():
+            continue
+        modules: set[str] = set()
+        for _, dirs, files in os.walk(child, followlinks=False):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            modules.update(m for m in map(_wanted, files) if m is not None)
+        learners += bool(modules)
+        shared = shared or bool(modules & seen)
+        seen |= modules
+    return shared and learners >= 3

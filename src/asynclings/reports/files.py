@@ -22,6 +22,7 @@ __all__ = [
     "file_stem",
     "gradescope_json",
     "integrity_lines",
+    "module_lines",
     "write_csv",
     "write_outputs",
 ]
@@ -85,11 +86,53 @@ def _item_output(message: str, details: str) -> str:
     return text
 
 
+def _reason(exercise: ExerciseResult) -> str:
+    """Why a module that was not graded item by item scores 0 (its status otherwise)."""
+    return exercise.reason or (exercise.items[0].message if exercise.items else exercise.label)
+
+
+def module_lines(
+    result: SubmissionResult, exercises: list[ExerciseResult] | None = None
+) -> list[str]:
+    """One line per module (of ``exercises``, by default all) that scores 0 as a whole:
+    its status and why, once. None for a submission rejected as a whole: its reason
+    says it all."""
+    if result.status != "graded":
+        return []
+    lines = []
+    for exercise in result.results.exercises if exercises is None else exercises:
+        if exercise.status == "graded":
+            continue
+        head = f"**{exercise.module}: {exercise.label}**"
+        why = "; ".join(_reason(exercise).splitlines()).removeprefix(f"{exercise.label}: ")
+        lines.append(head if why in (exercise.status, exercise.label) else f"{head}: {why}")
+    return lines
+
+
+def _not_run_output(result: SubmissionResult, exercise: ExerciseResult) -> str:
+    if result.status != "graded":
+        return (
+            "not graded: the submission as a whole could not be graded; the reason is in "
+            "the summary at the top"
+        )
+    return (
+        f"not graded: `{exercise.module}` {exercise.label}, so none of its items ran; the "
+        "reason is in the summary at the top"
+    )
+
+
 def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
-    """The submission as Gradescope's results.json: one test per rubric item."""
+    """The submission as Gradescope's results.json: one test per rubric item. A module
+    that scores 0 as a whole (missing, does not load...) says why once, in the summary;
+    its tests point there."""
     tests = []
     for index, exercise in enumerate(result.results.exercises, start=1):
         for number, item in enumerate(exercise.items, start=1):
+            output = (
+                _item_output(item.message, item.details)
+                if exercise.status == "graded" and result.status == "graded"
+                else _not_run_output(result, exercise)
+            )
             tests.append(
                 {
                     "name": f"{exercise.module}: {item.title}",
@@ -97,7 +140,7 @@ def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
                     "score": _number(item.points),
                     "max_score": _number(item.max_points),
                     "status": "passed" if item.status == "passed" else "failed",
-                    "output": _item_output(item.message, item.details),
+                    "output": output,
                     "output_format": "md",
                     "visibility": "visible",
                 }
@@ -105,6 +148,8 @@ def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
     summary = f"{_number(result.points)}/{_number(result.max_points)} points."
     if result.reason:
         summary += f" {result.reason}"
+    for line in module_lines(result):
+        summary += f"\n\n{line}"
     for line in integrity_lines(result):
         summary += f"\n\n{line}"
     return {
@@ -130,13 +175,21 @@ def _exercise_section(exercise: ExerciseResult) -> list[str]:
         "",
     ]
     if exercise.status in ("not submitted", "not implemented"):
-        lines += [f"{exercise.items[0].message if exercise.items else exercise.status}.", ""]
+        lines += [*(_sentence(line) for line in _reason(exercise).splitlines()), ""]
         return lines
-    if exercise.status in ("crashed", "timed out"):
+    if exercise.status != "graded":
+        reason = _reason(exercise).splitlines() or [""]
+        lines += [f"**{exercise.status}**: {reason[0]}", *reason[1:], ""]
         first = exercise.items[0] if exercise.items else None
-        lines += [f"**{exercise.status}**: {first.message if first else ''}", ""]
-        if first and first.details:
+        if exercise.status in ("crashed", "timed out") and first and first.details:
             lines += ["```", first.details, "```", ""]
+        if exercise.status in ("does not load", "hung at import"):
+            count = len(exercise.items)
+            lines += [
+                f"None of its {count} rubric item{'s' if count != 1 else ''} could run, so "
+                "each scores 0: fix this and they are graded as usual.",
+                "",
+            ]
         return lines
     for item in exercise.items:
         mark = "✅" if item.status == "passed" else "❌"
@@ -157,6 +210,10 @@ def _exercise_section(exercise: ExerciseResult) -> list[str]:
     return lines
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", ":", "!", "?")) else f"{text}."
+
+
 def feedback_markdown(result: SubmissionResult) -> str:
     lines = [
         f"# Feedback for {result.submission}",
@@ -168,6 +225,10 @@ def feedback_markdown(result: SubmissionResult) -> str:
         lines += [f"This submission could not be graded: {result.reason}", ""]
     for line in integrity_lines(result):
         lines += [line, ""]
+    if result.status != "graded":  # no exercise to show: the reason says why, once
+        if result.notes:
+            lines += ["## Notes", "", *(f"- {note}" for note in result.notes), ""]
+        return "\n".join(lines)
     lines += ["| exercise | points | status |", "|---|---|---|"]
     for exercise in result.results.exercises:
         status: str = "complete" if exercise.complete else exercise.status

@@ -10,7 +10,9 @@ places it.
 Rejected submissions (nothing could be graded) are listed under *Needs review* and in the
 table but left out of the statistics: their 0 says nothing about the class. Item pass
 rates count only the submissions whose exercise actually ran (not the missing, the
-unchanged stubs, the crashed or the timed out), so they measure how hard each item is.
+unchanged stubs, the modules that do not load or hang at import, the crashed or the
+timed out), so they measure how hard each item is. A module that does not load shows as
+a labelled cell, not as a 0.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ from .files import file_stem
 
 __all__ = ["render_report", "write_report"]
 
-NOT_RUN = ("not submitted", "not implemented", "crashed", "timed out")
+NOT_RUN = (
+    "not submitted",
+    "not implemented",
+    "does not load",
+    "hung at import",
+    "crashed",
+    "timed out",
+)
 MESSAGE_CHARS = 220
 
 
@@ -316,6 +325,8 @@ class _Row:
 CELL_TEXT = {
     "not submitted": "—",
     "not implemented": "stub",
+    "does not load": "does not load",
+    "hung at import": "hung at import",
     "crashed": "crash",
     "timed out": "hang",
 }
@@ -348,7 +359,11 @@ def _row(result: SubmissionResult, modules: list[str]) -> _Row:
             css = (
                 "none" if exercise.status == "not submitted" else exercise.status.replace(" ", "-")
             )
-            row.cells.append(_Cell(CELL_TEXT[exercise.status], css, f"{module}: {exercise.status}"))
+            title = f"{module}: {exercise.label}"
+            if exercise.status in ("does not load", "hung at import") and exercise.reason:
+                why = exercise.reason.splitlines()[0]
+                title += f": {why[: MESSAGE_CHARS - 1] + '…' if len(why) > MESSAGE_CHARS else why}"
+            row.cells.append(_Cell(CELL_TEXT.get(exercise.status, exercise.status), css, title))
     return row
 
 

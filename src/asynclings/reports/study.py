@@ -19,11 +19,15 @@ STYLE = {
     "not started": "dim",
     "missing": "red",
     "error": "red",
+    "does not load": "red",
+    "hung at import": "red",
 }
+BROKEN = ("missing", "error", "does not load", "hung at import")
+"""States whose note says why the exercise scores nothing."""
 
 
 def _points(status: Status) -> str:
-    if status.state in ("missing", "error", "not started"):
+    if status.state in (*BROKEN, "not started"):
         return f"0/{status.max_points:g}"
     return f"{status.points:g}/{status.max_points:g}"
 
@@ -63,11 +67,11 @@ def show_check(
     else:
         width = max(len(s.exercise.module) for s in statuses)
         console.print(f"asynclings check: {folder}")
-        console.print(f"{'exercise':<{width}}  {'points':>6}  {'status':<12}  checkpoint")
+        console.print(f"{'exercise':<{width}}  {'points':>6}  {'status':<14}  checkpoint")
         for status in statuses:
             module = status.exercise.module
             console.print(
-                f"{module:<{width}}  {_points(status):>6}  {status.state:<12}  "
+                f"{module:<{width}}  {_points(status):>6}  {status.state:<14}  "
                 f"{progress.checkpoints.get(module, '')}".rstrip()
             )
     console.print(
@@ -93,8 +97,9 @@ def show_check(
 def show_failures(console: Console, status: Status) -> None:
     """One exercise's verdicts: the failing items with their messages."""
     module = status.exercise.module
-    if status.state == "missing" or status.state == "error":
-        console.print(f"{module}: {status.note}", style="red")
+    if status.state in BROKEN:
+        label = f" {status.state}" if status.state in ("does not load", "hung at import") else ""
+        console.print(f"{module}{label}: {status.note}", style="red", highlight=False, markup=False)
         return
     if status.state == "not started":
         console.print(f"{module}: not started (the stubs are unchanged)")

@@ -28,12 +28,10 @@ def _relative(path: str | None, root: Path) -> str:
 
 
 def _status(exercise: ExerciseResult) -> str:
-    if exercise.status == "not submitted":
-        return "not submitted"
+    if exercise.status != "graded":
+        return exercise.label
     if exercise.complete:
         return "complete"
-    if exercise.not_implemented:
-        return "not implemented yet"
     failing = sum(1 for item in exercise.items if item.status != "passed")
     return f"{failing} item{'s' if failing != 1 else ''} to fix"
 
@@ -49,6 +47,14 @@ def _write_exercise(tr: Any, exercise: ExerciseResult, root: Path) -> None:
     if exercise.not_implemented:
         tr.write_line("  not implemented yet: every function still raises NotImplementedError.")
         tr.write_line(f"  Open {_relative(exercise.path, root)}, read its docstring, and start.")
+        return
+    if exercise.status != "graded":  # the module failed as a whole: say why once
+        count = len(exercise.items)
+        tr.write(f"  {exercise.label.upper()}", red=True, bold=True)
+        tr.write_line(f"  none of its {count} item{'s' if count != 1 else ''} could run: 0 points")
+        for line in exercise.reason.splitlines():
+            for wrapped in textwrap.wrap(line, width=88, subsequent_indent="  ") or [""]:
+                tr.write_line(f"  {wrapped}")
         return
     for item in exercise.items:
         mark, markup = (
