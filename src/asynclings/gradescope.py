@@ -239,11 +239,18 @@ def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, An
         limits = Limits(timeout=float(config.get("timeout", 120.0)))
         gradebook = Path(scratch) / "gradebook.sqlite"
         try:
-            run_ = grade_batch(batch, gradebook, BatchOptions(jobs=1, limits=limits))
+            run_ = grade_batch(
+                batch, gradebook, BatchOptions(jobs=1, limits=limits), survey_layout=False
+            )
         except SandboxUnavailable:
             # The container is the sandbox Gradescope gives each submission; the result
             # says it ran without ours.
-            run_ = grade_batch(batch, gradebook, BatchOptions(jobs=1, limits=limits, sandbox=False))
+            run_ = grade_batch(
+                batch,
+                gradebook,
+                BatchOptions(jobs=1, limits=limits, sandbox=False),
+                survey_layout=False,
+            )
     result = run_.results[0]
     return results_json(
         result,

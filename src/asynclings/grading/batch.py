@@ -340,11 +340,14 @@ def grade_batch(
     *,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[SubmissionResult], None] | None = None,
+    survey_layout: bool = True,
 ) -> BatchRun:
     """Grade every entry of ``submissions`` not already current in the gradebook.
 
     Raises :class:`NotSubmissions` before anything is graded or written if
-    ``submissions`` is not a folder of submissions (empty, or one learner's own).
+    ``submissions`` is not a folder of submissions (empty, or one learner's own), unless
+    ``survey_layout`` is false: a caller that laid the folder out itself (Gradescope's
+    one learner, whose own folders may look like several) grades it as it is.
 
     ``on_start(n)`` is told how many will be graded; ``on_done(result)`` hears of each
     as it is saved. Ctrl-C stops the batch, kills every grading process and keeps what
@@ -353,7 +356,8 @@ def grade_batch(
     started = time.perf_counter()
     entries, notes = discover(submissions)
     intakes = [collect(entry) for entry in entries]
-    survey(submissions, entries, intakes)  # NotSubmissions: nothing written
+    if survey_layout:
+        survey(submissions, entries, intakes)  # NotSubmissions: nothing written
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
     # A submission graded without the sandbox is due for grading again with it.
     kit = kit_fingerprint() + ("" if options.sandbox else "+unsandboxed")
