@@ -128,8 +128,17 @@ def autograder(tmp_path_factory):
     return root, env
 
 
-def _run(autograder, name: str, files: dict[str, str], metadata: dict | None = None) -> dict:
+def _run(
+    autograder,
+    name: str,
+    files: dict[str, str],
+    metadata: dict | None = None,
+    *,
+    path: str | None = None,
+) -> dict:
     root, env = autograder
+    if path is not None:
+        env = {**env, "PATH": path}
     submission = root / "submission"
     shutil.rmtree(submission, ignore_errors=True)
     (root / "results").mkdir(exist_ok=True)
@@ -180,6 +189,11 @@ def test_each_item_is_a_test_scored_as_the_batch_scores_it(autograder, tmp_path,
     assert [t["name"] for t in hidden] == [
         "ex02_gather: An empty list of urls gives an empty list, at once, from both functions."
     ]
+    # bubblewrap is installed here: each submission is graded in the sandbox, although
+    # the bundle's wheel has no solutions folder to cover.
+    assert data["extra_data"]["sandbox"] == "bubblewrap"
+    assert "sandbox_unavailable" not in data["extra_data"]
+    assert "Unsandboxed" not in data["output"]
     if name == "correct":
         assert data["score"] == 20 and all(t["status"] == "passed" for t in data["tests"])
     else:
@@ -203,3 +217,68 @@ def test_a_submission_without_modules_gets_a_valid_results_file_that_explains(au
     data = _run(autograder, name, SUBMISSIONS[name])
     assert data["score"] == 0 and data["tests"] == []
     assert "ex02_gather.py" in data["output"]
+
+
+def test_without_bubblewrap_the_results_say_why_it_ran_unsandboxed(autograder, tmp_path):
+    bin_ = tmp_path / "bin"  # only bash: the image has no bwrap
+    bin_.mkdir()
+    (bin_ / "bash").symlink_to(shutil.which("bash"))
+    assert shutil.which("bwrap", path=str(bin_)) is None
+    data = _run(autograder, "correct", SUBMISSIONS["correct"], path=str(bin_))
+    assert data["score"] == 20  # graded all the same, in Gradescope's container
+    assert data["extra_data"]["sandbox"] == "none"
+    reason = data["extra_data"]["sandbox_unavailable"]
+    assert reason.startswith("bubblewrap is not installed in this autograder image")
+    assert f"**Unsandboxed**: graded without the sandbox: {reason}." in data["output"]
+    assert "--no-sandbox" not in json.dumps(data)
+
+
+FAKE_APT = """#!/bin/bash
+echo "$*" >> "$APT_LOG"
+if [[ "$1" == install && " $* " == *" python3.11 "* ]]; then
+  cp "$FAKE_BIN/fake-python" "$FAKE_BIN/python3.11"
+fi
+"""
+FAKE_PYTHON = """#!/bin/bash
+# A stand-in interpreter: `-m venv DIR` makes DIR/bin/python; everything else succeeds.
+if [[ "$1" == -m && "$2" == venv ]]; then
+  mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
+fi
+"""
+
+
+@pytest.mark.parametrize("python", ["present", "missing"])
+def test_setup_updates_the_package_lists_before_installing(autograder, tmp_path, python):
+    """setup.sh on a root image without bubblewrap (and, "missing", without Python 3.11+)."""
+    root, _ = autograder
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for name, text in (("apt-get", FAKE_APT), ("fake-python", FAKE_PYTHON), ("id", "echo 0\n")):
+        (fake / name).write_text(text if text.startswith("#!") else "#!/bin/bash\n" + text)
+        (fake / name).chmod(0o755)
+    for tool in ("mkdir", "cp", "rm"):
+        (fake / tool).symlink_to(shutil.which(tool))
+    source = tmp_path / "autograder" / "source"
+    shutil.copytree(root / "source", source, ignore=shutil.ignore_patterns("venv"))
+    log = tmp_path / "apt.log"
+    env = {
+        "PATH": str(fake),
+        "AUTOGRADER_ROOT": str(source.parent),
+        "APT_LOG": str(log),
+        "FAKE_BIN": str(fake),
+    }
+    if python == "present":
+        env["ASYNCLINGS_PYTHON"] = str(fake / "fake-python")
+    setup = subprocess.run(
+        [shutil.which("bash"), str(source / "setup.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    calls = log.read_text().splitlines()
+    installs = ["install -y -qq bubblewrap"]
+    if python == "missing":
+        installs.insert(0, "install -y -qq python3.11 python3.11-venv")
+    assert calls == ["update -qq", *installs]  # the lists once, before the first install
