@@ -28,6 +28,9 @@ from asynclings.manifest import exercise
 from asynclings.rubric import rubric_of
 from support import MUTANTS
 
+# Every test here runs in the simulated /autograder, whose setup.sh installs the kit.
+pytestmark = pytest.mark.slow
+
 MODULES = ["ex02_gather", "ex05_lock_counter"]
 HIDDEN = "test_empty_urls"
 SUBMISSIONS = {
