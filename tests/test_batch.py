@@ -102,7 +102,11 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("case", list(HOSTILE))
+@pytest.mark.parametrize(
+    "case",
+    # A module that hangs waits out its timeout, then its exercises are graded one by one.
+    [pytest.param(c, marks=pytest.mark.slow) if c == "hangs-at-import" else c for c in HOSTILE],
+)
 def test_a_hostile_module_costs_only_its_own_points(tmp_path, case):
     source, status, message = HOSTILE[case]
     subs = tmp_path / "subs"
@@ -232,6 +236,7 @@ def test_duplicate_ids_are_both_graded_under_telling_names(tmp_path):
     assert any("2 submissions share this id" in note for note in run.notes)
 
 
+@pytest.mark.slow
 def test_unchanged_submissions_are_not_regraded_unless_forced(tmp_path):
     subs = tmp_path / "subs"
     _folder(subs, "alice", {"ex02_gather": GATHER.solution})
@@ -247,6 +252,7 @@ def test_unchanged_submissions_are_not_regraded_unless_forced(tmp_path):
     assert sorted(forced.graded) == ["alice", "bob"]
 
 
+@pytest.mark.slow
 def test_a_killed_batch_resumes_without_regrading_what_was_saved(tmp_path):
     subs = tmp_path / "subs"
     for n in range(6):
@@ -372,6 +378,7 @@ def test_files_beside_the_modules_are_never_run(tmp_path):
     assert [e.module for e in results.exercises] == ["ex02_gather"]
 
 
+@pytest.mark.slow
 def test_grading_data_is_drawn_per_submission_and_a_seed_reproduces_it(tmp_path):
     subs = tmp_path / "subs"
     wrong = ROOT / "tests/mutants/ex02_gather/completion_order.py"

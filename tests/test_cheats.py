@@ -107,6 +107,7 @@ def test_the_suite_holds_at_least_twenty_cheats():
     assert len(NAMES) >= 20
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_each_cheat_is_defeated(batch, name):
     results, _ = batch
@@ -126,6 +127,7 @@ def test_each_cheat_is_defeated(batch, name):
     assert result.sandbox == "bubblewrap"
 
 
+@pytest.mark.slow
 def test_an_honest_submission_in_the_same_batch_gets_full_marks(batch):
     results, _ = batch
     honest = results["zz-honest"]
@@ -133,6 +135,7 @@ def test_an_honest_submission_in_the_same_batch_gets_full_marks(batch):
     assert not honest.flagged and not honest.needs_review
 
 
+@pytest.mark.slow
 def test_honest_code_that_looks_at_frames_through_the_standard_library_is_not_flagged(batch):
     """logging, traceback, TypeVar, namedtuple, reprs of tasks, a thread, a temporary
     file: what honest code does must not cost points or raise a flag."""
@@ -142,17 +145,20 @@ def test_honest_code_that_looks_at_frames_through_the_standard_library_is_not_fl
     assert unusual.flags == []
 
 
+@pytest.mark.slow
 def test_the_host_and_the_kit_are_untouched(batch):
     _, after = batch
     assert after["canary"] == "still here"
     assert after["kit"]
 
 
+@pytest.mark.slow
 def test_no_process_is_left_behind(batch):
     _, after = batch
     assert after["processes"] == []
 
 
+@pytest.mark.slow
 def test_refusals_name_the_line_and_what_was_attempted(batch):
     results, _ = batch
     flags = results["frame_walk"].results.exercise("ex02_gather").flags

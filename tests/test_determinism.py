@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest
+
 from asynclings.manifest import exercises
 from asynclings.run import grade
 from support import MUTANTS, cases
+
+pytestmark = pytest.mark.slow  # every mutant graded twice: minutes
 
 
 def _tree(root):

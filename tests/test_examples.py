@@ -78,6 +78,7 @@ def test_the_expected_totals_add_up():
     assert {learner: sum(points) for learner, points in EXPECTED.items()} == TOTALS
 
 
+@pytest.mark.slow
 def test_every_learner_gets_the_expected_points(graded):
     rows = _rows(graded)
     assert sorted(rows) == sorted(EXPECTED)
@@ -86,6 +87,7 @@ def test_every_learner_gets_the_expected_points(graded):
     assert {learner: int(row["total"]) for learner, row in rows.items()} == TOTALS
 
 
+@pytest.mark.slow
 def test_every_output_is_written(graded):
     for learner in EXPECTED:
         assert (graded / "results" / f"{learner}.json").is_file()
@@ -96,12 +98,14 @@ def test_every_output_is_written(graded):
     assert (graded / "gradebook.sqlite").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_the_strong_learner_has_nothing_to_fix(graded):
     feedback = _feedback(graded, "alice")
     assert "**Score: 100/100**" in feedback
     assert "❌" not in feedback
 
 
+@pytest.mark.slow
 def test_unchanged_stubs_are_not_implemented_yet(graded):
     feedback = _feedback(graded, "dave")
     assert "**Score: 0/100**" in feedback
@@ -110,6 +114,7 @@ def test_unchanged_stubs_are_not_implemented_yet(graded):
     assert "not implemented yet" in _feedback(graded, "carol")
 
 
+@pytest.mark.slow
 def test_missing_modules_are_not_submitted(graded):
     feedback = _feedback(graded, "bob")
     for module in MODULES[6:]:
@@ -122,6 +127,7 @@ def _summary(out: Path, learner: str) -> str:
     return json.loads((out / "results" / f"{learner}.json").read_text(encoding="utf-8"))["output"]
 
 
+@pytest.mark.slow
 def test_a_syntax_error_costs_only_its_module_and_says_why_once(graded):
     items = _items(graded, "frank", "ex03_as_completed")
     assert items and all(i["score"] == 0 for i in items)
@@ -132,6 +138,7 @@ def test_a_syntax_error_costs_only_its_module_and_says_why_once(graded):
     assert "| ex03_as_completed | 0/10 | does not load |" in feedback
 
 
+@pytest.mark.slow
 def test_a_module_that_hangs_at_import_costs_only_its_own_points(graded):
     items = _items(graded, "grace", "ex04_wait")
     assert items and all(i["score"] == 0 for i in items)
@@ -143,6 +150,7 @@ def test_a_module_that_hangs_at_import_costs_only_its_own_points(graded):
     assert all(row[m] == "10" for m in MODULES if m != "ex04_wait")
 
 
+@pytest.mark.slow
 def test_a_module_that_exits_the_interpreter_costs_only_its_own_points(graded):
     items = _items(graded, "heidi", "ex07_timeouts")
     assert items and all(i["score"] == 0 for i in items)

@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -29,6 +30,9 @@ from asynclings.grading.worker import Limits
 from asynclings.manifest import exercise
 from asynclings.rubric import rubric_of
 from support import MUTANTS
+
+# Every test here runs in the simulated /autograder, whose setup.sh installs the kit.
+pytestmark = pytest.mark.slow
 
 MODULES = ["ex02_gather", "ex05_lock_counter"]
 HIDDEN = "test_empty_urls"
@@ -130,8 +134,17 @@ def autograder(tmp_path_factory):
     return root, env
 
 
-def _run(autograder, name: str, files: dict[str, str], metadata: dict | None = None) -> dict:
+def _run(
+    autograder,
+    name: str,
+    files: dict[str, str],
+    metadata: dict | None = None,
+    *,
+    path: str | None = None,
+) -> dict:
     root, env = autograder
+    if path is not None:
+        env = {**env, "PATH": path}
     submission = root / "submission"
     shutil.rmtree(submission, ignore_errors=True)
     (root / "results").mkdir(exist_ok=True)
@@ -182,6 +195,11 @@ def test_each_item_is_a_test_scored_as_the_batch_scores_it(autograder, tmp_path,
     assert [t["name"] for t in hidden] == [
         "ex02_gather: An empty list of urls gives an empty list, at once, from both functions."
     ]
+    # bubblewrap is installed here: each submission is graded in the sandbox, although
+    # the bundle's wheel has no solutions folder to cover.
+    assert data["extra_data"]["sandbox"] == "bubblewrap"
+    assert "sandbox_unavailable" not in data["extra_data"]
+    assert "Unsandboxed" not in data["output"]
     if name == "correct":
         assert data["score"] == 20 and all(t["status"] == "passed" for t in data["tests"])
     else:
@@ -261,3 +279,100 @@ def test_bundle_hide_refuses_an_unknown_id_and_passes_valid_ones_on(tmp_path, mo
     )
     assert result.exit_code == 0, result.output
     assert calls[0]["hidden"] == ("empty_urls", "test_failure_propagates")
+
+
+def test_without_bubblewrap_the_results_say_why_it_ran_unsandboxed(autograder, tmp_path):
+    bin_ = tmp_path / "bin"  # only bash: the image has no bwrap
+    bin_.mkdir()
+    (bin_ / "bash").symlink_to(shutil.which("bash"))
+    assert shutil.which("bwrap", path=str(bin_)) is None
+    data = _run(autograder, "correct", SUBMISSIONS["correct"], path=str(bin_))
+    assert data["score"] == 20  # graded all the same, in Gradescope's container
+    assert data["extra_data"]["sandbox"] == "none"
+    reason = data["extra_data"]["sandbox_unavailable"]
+    assert reason.startswith("bubblewrap is not installed in this autograder image")
+    assert f"**Unsandboxed**: graded without the sandbox: {reason}." in data["output"]
+    assert "--no-sandbox" not in json.dumps(data)
+
+
+FAKE_APT = """#!/bin/bash
+echo "$*" >> "$APT_LOG"
+if [[ "$1" == install && " $* " == *" python3.11 "* ]]; then
+  cp "$FAKE_BIN/fake-python" "$FAKE_BIN/python3.11"
+fi
+"""
+FAKE_PYTHON = """#!/bin/bash
+# A stand-in interpreter: `-m venv DIR` makes DIR/bin/python; everything else succeeds.
+if [[ "$1" == -m && "$2" == venv ]]; then
+  mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
+fi
+"""
+
+
+@pytest.mark.parametrize("python", ["present", "missing"])
+def test_setup_updates_the_package_lists_before_installing(autograder, tmp_path, python):
+    """setup.sh on a root image without bubblewrap (and, "missing", without Python 3.11+)."""
+    root, _ = autograder
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for name, text in (("apt-get", FAKE_APT), ("fake-python", FAKE_PYTHON), ("id", "echo 0\n")):
+        (fake / name).write_text(text if text.startswith("#!") else "#!/bin/bash\n" + text)
+        (fake / name).chmod(0o755)
+    for tool in ("mkdir", "cp", "rm"):
+        (fake / tool).symlink_to(shutil.which(tool))
+    source = tmp_path / "autograder" / "source"
+    shutil.copytree(root / "source", source, ignore=shutil.ignore_patterns("venv"))
+    log = tmp_path / "apt.log"
+    env = {
+        "PATH": str(fake),
+        "AUTOGRADER_ROOT": str(source.parent),
+        "APT_LOG": str(log),
+        "FAKE_BIN": str(fake),
+    }
+    if python == "present":
+        env["ASYNCLINGS_PYTHON"] = str(fake / "fake-python")
+    setup = subprocess.run(
+        [shutil.which("bash"), str(source / "setup.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    calls = log.read_text().splitlines()
+    installs = ["install -y -qq bubblewrap"]
+    if python == "missing":
+        installs.insert(0, "install -y -qq python3.11 python3.11-venv")
+    assert calls == ["update -qq", *installs]  # the lists once, before the first install
+
+
+def test_a_thread_lock_is_named_at_its_line_within_seconds(autograder):
+    mutant = MUTANTS / "ex05_lock_counter" / "threading_lock.py"
+    started = time.perf_counter()
+    data = _run(autograder, "threading-lock", {"ex05_lock_counter": mutant.read_text()})
+    assert time.perf_counter() - started < 10
+    race = next(t for t in data["tests"] if "lose no update" in t["name"])
+    assert race["status"] == "failed"
+    assert "`with` on a threading.Lock blocks the event loop" in race["output"]
+    assert "ex05_lock_counter.py:15" in race["output"]
+
+
+def test_one_learners_folders_are_graded_as_they_are_laid_out(autograder):
+    """A learner's own folders (v1/, v2/, v3/ each with a copy) are not refused as if
+    they were a class: Gradescope grades one learner at a time."""
+    root, env = autograder
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    (root / "results").mkdir(exist_ok=True)
+    for version in ("v1", "v2", "v3"):
+        (submission / version).mkdir(parents=True)
+        shutil.copyfile(exercise("ex02_gather").solution, submission / version / "ex02_gather.py")
+    (root / "submission_metadata.json").write_text("{}")
+    completed = subprocess.run(
+        [str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate(data)
+    gather = [t for t in data["tests"] if t["name"].startswith("ex02_gather")]
+    assert gather and all(t["status"] == "passed" for t in gather), data["output"]

@@ -143,6 +143,7 @@ def test_source_notebook_has_the_rubric_as_locked_graded_cells():
     assert "### BEGIN SOLUTION" in answer and "raise NotImplementedError" in answer
 
 
+@pytest.mark.slow
 def test_every_item_scores_as_the_batch_grader_scores_the_same_code(course, tmp_path):
     notebook_scores = _nbgrader_items(course)
     batch_scores = _batch_items(tmp_path)
@@ -155,6 +156,7 @@ def test_every_item_scores_as_the_batch_grader_scores_the_same_code(course, tmp_
     assert sum(notebook_scores["syntaxerror"].values()) == 0
 
 
+@pytest.mark.slow
 def test_export_holds_every_learner_with_the_notebook_total(course):
     with (course / "grades.csv").open(encoding="utf-8") as file:
         rows = {row["student_id"]: row for row in csv.DictReader(file)}
@@ -164,6 +166,7 @@ def test_export_holds_every_learner_with_the_notebook_total(course):
     assert {float(row["max_score"]) for row in rows.values()} == {10.0}
 
 
+@pytest.mark.slow
 def test_feedback_does_not_leak_the_hidden_item(course):
     for learner in ANSWERS:
         html = (course / "feedback" / learner / "asyncio" / f"{MODULE}.html").read_text()
@@ -173,6 +176,7 @@ def test_feedback_does_not_leak_the_hidden_item(course):
         assert "test_results_in_url_order" in html  # a visible item's call is shown
 
 
+@pytest.mark.slow
 def test_the_learners_release_keeps_the_stub_and_hides_the_solution(course):
     released = (course / "release" / "asyncio" / f"{MODULE}.ipynb").read_text()
     assert "return list(await asyncio.gather(*(fetch(url) for url in urls)))" not in released
@@ -203,6 +207,7 @@ def test_the_teaching_text_becomes_markdown():
     assert "Check your work" not in text and "Then more." in text
 
 
+@pytest.mark.slow
 def test_every_instructor_copy_validates_and_its_answer_gets_full_marks(tmp_path):
     from asynclings.manifest import exercises
     from asynclings.notebook import grade_answer

@@ -2,11 +2,14 @@
 
 The class is built directly from the results model over the real rubric (no grading), so
 these tests are fast and deterministic. The screenshot test needs Debian's ``chromium``
-(``apt-get install -y chromium``); it fails, rather than skips, without it.
+(``apt-get install -y chromium``, part of the README's set-up command). Without it the
+test is skipped, with the reason, except under CI (``CI=true``, set by ``.ci/run``),
+where it fails instead.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -435,10 +438,13 @@ BLUE = bytes((0x3B, 0x6F, 0xD8))  # the histogram's bars
 def test_screenshot_in_headless_chromium(tmp_path, klass):
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.fail(
-            "the `chromium` binary is not on PATH: install Debian's chromium package "
-            "(apt-get install -y chromium) to run the report screenshot test"
+        missing = (
+            "the report screenshot test needs the `chromium` binary, which is not on PATH: "
+            "install Debian's chromium package (apt-get install -y chromium)"
         )
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"{missing}; under CI (CI=true) the test must run")
+        pytest.skip(f"{missing} to run it")
     report, shot = tmp_path / "report.html", tmp_path / "report.png"
     write_report(report, klass)
     with tempfile.TemporaryDirectory(prefix="asynclings-chromium-") as profile:

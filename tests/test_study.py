@@ -53,6 +53,7 @@ def test_init_copies_the_stubs_and_a_readme_and_keeps_work(tmp_path):
     assert (folder / "ex02_gather.py").read_bytes() == exercise("ex02_gather").stub.read_bytes()
 
 
+@pytest.mark.slow
 def test_a_full_walk_from_stubs_to_all_solved(tmp_path):
     folder = tmp_path / "work"
     _run("init", str(folder))
@@ -97,6 +98,7 @@ def test_piped_output_has_no_colour_or_drawing(tmp_path):
     assert code == 0 and "\x1b[" not in out
 
 
+@pytest.mark.slow
 def test_a_corrupted_progress_file_is_kept_aside_and_rebuilt(tmp_path):
     folder = tmp_path / "work"
     _run("init", str(folder))
@@ -149,6 +151,7 @@ def test_hints_are_progressive_and_list_shows_status(tmp_path):
     assert code == 0 and "ex10_bank" in out
 
 
+@pytest.mark.slow
 def test_watch_regrades_on_save_and_moves_on(tmp_path):
     folder = tmp_path / "work"
     _run("init", str(folder))

@@ -44,6 +44,15 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 
 python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+APT_UPDATED=""
+apt_install() {  # apt_install PACKAGE...: from the image's packages, their lists updated first
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ -z "$APT_UPDATED" ]]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  apt-get install -y -qq "$@" >/dev/null
+}
 PYTHON="${ASYNCLINGS_PYTHON:-}"
 if [[ -z "$PYTHON" ]]; then
   for candidate in python3.13 python3.12 python3.11 python3; do
@@ -54,14 +63,14 @@ if [[ -z "$PYTHON" ]]; then
   done
 fi
 if [[ -z "$PYTHON" ]] && command -v apt-get >/dev/null; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+  apt_install python3.11 python3.11-venv
   PYTHON="$(command -v python3.11)"
 fi
 [[ -n "$PYTHON" ]] || { echo "asynclings needs Python 3.11+"; exit 1; }
 if ! command -v bwrap >/dev/null && command -v apt-get >/dev/null && [[ "$(id -u)" == 0 ]]; then
-  apt-get install -y -qq bubblewrap >/dev/null 2>&1 || true   # the sandbox, if the image allows
+  # The sandbox, if the image allows; without it each submission is graded unsandboxed
+  # and its results.json says why.
+  apt_install bubblewrap 2>&1 || echo "bubblewrap could not be installed: grading unsandboxed"
 fi
 rm -rf "$SOURCE/venv"
 "$PYTHON" -m venv "$SOURCE/venv"
@@ -141,8 +150,13 @@ def results_json(
     *,
     seconds: float,
     learner: str = "",
+    unsandboxed_because: str = "",
 ) -> dict[str, Any]:
-    """Gradescope's results.json for one graded submission (a SubmissionResult)."""
+    """Gradescope's results.json for one graded submission (a SubmissionResult).
+
+    ``unsandboxed_because``: why it was graded without the sandbox (empty: it was not,
+    or ``--no-sandbox`` said so).
+    """
     from .reports.files import gradescope_json, integrity_lines, module_lines
 
     data = gradescope_json(result)
@@ -173,8 +187,11 @@ def results_json(
     broken = [e for e in kept if e.status != "not submitted"]
     for line in module_lines(result, broken):  # why a module scores 0 as a whole, once
         lines += ["", line]
-    for line in integrity_lines(result):  # flags, unsandboxed
-        lines += ["", line]
+    for line in integrity_lines(result, unsandboxed_because=unsandboxed_because):
+        lines += ["", line]  # flags, unsandboxed
+    extra_data = data["extra_data"]
+    if unsandboxed_because and result.sandbox == "none":
+        extra_data["sandbox_unavailable"] = unsandboxed_because
     return {
         "score": score,
         "execution_time": round(seconds, 3),
@@ -183,7 +200,7 @@ def results_json(
         "test_output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": data["extra_data"],
+        "extra_data": extra_data,
         "tests": tests,
     }
 
@@ -238,13 +255,16 @@ def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, An
             )
         limits = Limits(timeout=float(config.get("timeout", 120.0)))
         gradebook = Path(scratch) / "gradebook.sqlite"
+        unsandboxed_because = ""
         try:
             run_ = grade_batch(
                 batch, gradebook, BatchOptions(jobs=1, limits=limits), survey_layout=False
             )
-        except SandboxUnavailable:
+        except SandboxUnavailable as problem:
             # The container is the sandbox Gradescope gives each submission; the result
-            # says it ran without ours.
+            # says it ran without ours, and why.
+            unsandboxed_because = _sandbox_problem(problem)
+            print(f"asynclings: grading without the sandbox: {unsandboxed_because}")
             run_ = grade_batch(
                 batch,
                 gradebook,
@@ -258,7 +278,18 @@ def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, An
         hidden,
         seconds=time.monotonic() - started,
         learner=_learner(metadata),
+        unsandboxed_because=unsandboxed_because,
     )
+
+
+def _sandbox_problem(problem: Exception) -> str:
+    """Why the sandbox did not run in this autograder, in Gradescope's terms."""
+    if shutil.which("bwrap") is None:
+        return (
+            "bubblewrap is not installed in this autograder image (setup.sh installs it "
+            "with apt-get when the image has apt-get and runs setup.sh as root)"
+        )
+    return f"the sandbox failed its start-up check in this autograder image ({problem})"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -46,7 +46,10 @@ HOW_TO_FIX = (
 
 
 class SandboxUnavailable(RuntimeError):
-    """The sandbox cannot be started here, or does not isolate as it must."""
+    """The sandbox cannot be started here, or does not isolate as it must.
+
+    The message names what failed; :data:`HOW_TO_FIX` says what to do about it.
+    """
 
 
 class WorkerDied(RuntimeError):
@@ -87,7 +90,7 @@ def bwrap_command(uid: int | None, scratch_mb: int = TMPFS_MB) -> list[str]:
     """The command line that starts one sandboxed worker."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed: {HOW_TO_FIX}")
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
     args = [
         bwrap,
         "--unshare-ipc",
@@ -128,9 +131,12 @@ def bwrap_command(uid: int | None, scratch_mb: int = TMPFS_MB) -> list[str]:
                 made.add(parent)
         args += ["--ro-bind", str(path), str(path)]
         made.add(path)
+    # Solutions inside a bound folder are hidden behind an empty one. A kit without them
+    # (the wheel of a Gradescope bundle) has nothing to hide, and no folder to cover: bwrap
+    # cannot make a mount point inside a read-only bind.
     solutions = content_root().resolve() / "solutions"
-    if any(solutions.is_relative_to(p) for p in _read_only_paths()):
-        args += ["--tmpfs", str(solutions)]  # hidden behind an empty folder
+    if solutions.is_dir() and any(solutions.is_relative_to(p) for p in _read_only_paths()):
+        args += ["--tmpfs", str(solutions)]
     args += [
         "--chdir",
         SCRATCH,
@@ -154,7 +160,7 @@ def bwrap_command(uid: int | None, scratch_mb: int = TMPFS_MB) -> list[str]:
     if uid is not None:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            raise SandboxUnavailable(f"setpriv (util-linux) is not installed: {HOW_TO_FIX}")
+            raise SandboxUnavailable("setpriv (util-linux) is not installed")
         args += [
             setpriv,
             f"--reuid={uid}",

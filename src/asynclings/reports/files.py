@@ -63,8 +63,12 @@ def _flags(result: SubmissionResult) -> list[str]:
     return [f"{e.module}: {flag}" for e in result.results.exercises for flag in e.flags]
 
 
-def integrity_lines(result: SubmissionResult) -> list[str]:
-    """What the learner and the instructor are told about the grading's integrity."""
+def integrity_lines(result: SubmissionResult, *, unsandboxed_because: str = "") -> list[str]:
+    """What the learner and the instructor are told about the grading's integrity.
+
+    ``unsandboxed_because``: why an unsandboxed submission ran so, when it was not
+    ``--no-sandbox`` (the Gradescope autograder falls back by itself).
+    """
     lines = []
     flags = _flags(result)
     if flags:
@@ -74,7 +78,9 @@ def integrity_lines(result: SubmissionResult) -> list[str]:
             + "; ".join(flags[:8])
             + ("; ..." if len(flags) > 8 else "")
         )
-    if result.sandbox == "none":
+    if result.sandbox == "none" and unsandboxed_because:
+        lines.append(f"**Unsandboxed**: graded without the sandbox: {unsandboxed_because}.")
+    elif result.sandbox == "none":
         lines.append("**Unsandboxed**: graded without the sandbox (`--no-sandbox`).")
     return lines
 
