@@ -18,7 +18,6 @@ def pytest_asyncio_loop_factories(config, item):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "real_loop: run this async test on a stock event loop")
-    config.addinivalue_line("markers", 'slow: takes seconds (end-to-end); -m "not slow" skips it')
 
 
 @pytest.fixture
