@@ -209,6 +209,17 @@ class _Children:
 
 
 def _outcome(reply: dict[str, Any], limits: Limits) -> _ChildOutcome:
+    outcome = _read_reply(reply, limits)
+    left = [str(thing)[:200] for thing in reply.get("left_behind", [])][:10]
+    if left:  # removed by the worker; evidence for the instructor
+        outcome.flags.append(
+            "left System V IPC objects behind after its grading, where the next "
+            f"submission graded by the same worker could read them: {', '.join(left)}"
+        )
+    return outcome
+
+
+def _read_reply(reply: dict[str, Any], limits: Limits) -> _ChildOutcome:
     tail = str(reply.get("output_tail", ""))[-2000:]
     status = reply.get("status")
     if status == "timed out":
@@ -298,6 +309,7 @@ def _grade_submission(
             reported = {e.module: e for e in outcome.results.exercises}
             for module in to_grade:
                 by_module[module] = _validated(everything[module], reported.get(module))
+                by_module[module].flags += outcome.flags  # the job's, not one module's
         else:
             # Find the culprit: each module alone, so the others keep their points.
             for module, data in to_grade.items():

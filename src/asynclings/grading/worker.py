@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from .confine import ipc_objects, refuse_process_starts
+
 __all__ = ["Limits", "read_frame", "serve", "warm", "write_frame"]
 
 MAX_FRAME = 64 * 1024 * 1024
@@ -204,13 +206,19 @@ def _run_job(job: dict[str, Any], scratch_root: Path, *, sandboxed: bool) -> dic
     output_tail = _tail(scratch / "output.log")
     _remove(scratch)
     clean = not scratch.exists()
+    left_behind: list[str] = []
     if sandboxed:
         clean = _wipe_shared_scratch(scratch_root) and clean
+        left_behind = ipc_objects()  # the namespace is the worker's: the next job's too
+        if left_behind:
+            _remove_ipc_objects()
+            clean = clean and not ipc_objects()
     reply: dict[str, Any] = {
         "seconds": round(time.monotonic() - started, 3),
         "output_tail": output_tail,
         "exit": _describe_exit(status),
         "clean": clean,
+        "left_behind": left_behind,
     }
     if timed_out:
         reply["status"] = "timed out"
@@ -326,6 +334,17 @@ def _wipe_shared_scratch(scratch_root: Path) -> bool:
     return clean
 
 
+def _remove_ipc_objects() -> None:
+    """Remove the System V IPC objects a job made (they are this user's); what cannot be
+    removed makes the worker unclean, and the batch replaces it."""
+    import subprocess
+
+    ipcrm = shutil.which("ipcrm")
+    if ipcrm is not None:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run([ipcrm, "--all"], capture_output=True, timeout=10, check=False)
+
+
 def _tail(path: Path, lines: int = 6) -> str:
     try:
         with path.open("rb") as file:
@@ -387,6 +406,8 @@ def _child(
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
+
+        refuse_process_starts()  # by the kernel, whichever API the code uses
 
         from ..guard import Guard
         from ..run import grade_in_process
