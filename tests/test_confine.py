@@ -37,6 +37,7 @@ r, w = os.pipe()
 attempt("subprocess._fork_exec", lambda: subprocess._fork_exec(
     [b"/bin/true"], [b"/bin/true"], True, (), None, None, -1, -1, -1, -1, -1, -1, r, w,
     False, False, -1, None, None, None, -1, None, False))
+attempt("os.mkfifo", lambda: os.mkfifo(os.path.join(os.environ["SCRATCH"], "fifo")))
 outcomes["os.system"] = os.system("/bin/true")
 thread = threading.Thread(target=lambda: outcomes.setdefault("thread", "ran"))
 thread.start()
@@ -52,9 +53,13 @@ print(json.dumps(outcomes))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="seccomp is Linux's")
-def test_no_process_starts_by_any_api_but_threads_do():
+def test_no_process_starts_by_any_api_but_threads_do(tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-c", ATTEMPTS], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", ATTEMPTS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SCRATCH": str(tmp_path)},
     )
     assert completed.returncode == 0, completed.stderr
     outcomes = json.loads(completed.stdout)
@@ -65,6 +70,7 @@ def test_no_process_starts_by_any_api_but_threads_do():
         "os.posix_spawn": "refused: Operation not permitted",
         "os.fork": "refused: Operation not permitted",
         "subprocess._fork_exec": "refused: Operation not permitted",
+        "os.mkfifo": "refused: Operation not permitted",
         "thread": "ran",
         "to_thread": "ran",
         "ctypes left in sys.modules": False,

@@ -6,7 +6,9 @@
   ``subprocess``, ``os.system``, ``os.posix_spawn``, ``_posixsubprocess.fork_exec``
   called directly, ``ctypes``. The call fails with ``PermissionError``; threads still
   start. The guard's audit hook flags the attempts it sees (``subprocess.Popen``,
-  ``os.fork``...); this makes the refusal hold where it sees none.
+  ``os.fork``...); this makes the refusal hold where it sees none. The filter also
+  refuses ``mknod`` (``os.mkfifo``, ``os.mknod``: the file-making calls that raise no
+  audit event, so the guard cannot keep them inside the job's own folder).
 * :func:`ipc_objects` lists the System V IPC objects (shared memory, semaphores,
   message queues) in the sandbox's IPC namespace: a job must leave none for the next
   job in the same worker, which would read another learner's data there.
@@ -31,9 +33,10 @@ _ERRNO = 0x00050000
 _EPERM, _ENOSYS = 1, 38
 _CLONE_THREAD = 0x00010000
 _ARCHITECTURES = {
-    # machine: (AUDIT_ARCH_*, clone, clone3, refused outright: fork, vfork, execve, execveat)
-    "x86_64": (0xC000003E, 56, 435, (57, 58, 59, 322)),
-    "aarch64": (0xC00000B7, 220, 435, (221, 281)),
+    # machine: (AUDIT_ARCH_*, clone, clone3, refused outright: fork, vfork, execve,
+    # execveat, mknod, mknodat)
+    "x86_64": (0xC000003E, 56, 435, (57, 58, 59, 322, 133, 259)),
+    "aarch64": (0xC00000B7, 220, 435, (221, 281, 33)),
 }
 
 
@@ -108,7 +111,7 @@ def ipc_objects(proc: Path = Path("/proc/sysvipc")) -> list[str]:
                 fields = line.split()
                 if len(fields) < 2:
                     continue
-                key = int(fields[0])
+                key = int(fields[0]) & 0xFFFFFFFF  # /proc shows it signed
                 size = f", {fields[3]} bytes" if kind == "shm" and len(fields) > 3 else ""
                 found.append(f"{what} key {key:#x}{size}")
     return found
