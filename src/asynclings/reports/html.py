@@ -23,25 +23,20 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from .. import __version__
 from ..manifest import exercises
-from ..results import ExerciseResult, SubmissionResult
+from ..results import ExerciseResult, ExerciseStatus, SubmissionResult
 from .files import file_stem
 
 __all__ = ["render_report", "write_report"]
 
-NOT_RUN = (
-    "not submitted",
-    "not implemented",
-    "does not load",
-    "hung at import",
-    "crashed",
-    "timed out",
-)
+NOT_RUN = tuple(status for status in get_args(ExerciseStatus) if status != "graded")
+"""The statuses of a module whose items never decided its points."""
 MESSAGE_CHARS = 220
 
 
