@@ -13,28 +13,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from typing import Any
 
 from asynclings.harness import (
-    FakeStore,
     Span,
-    StoreError,
-    StoreOp,
+    World,
+    close,
     describe,
     expect,
     expect_same,
     fail,
-    fakes,
     jitter,
     same,
     seconds,
     side_by_side,
-    store_trace,
     task_waits,
 )
-from asynclings.harness.checks import close
+from asynclings.harness.calls import Ended, together
 from asynclings.harness.locks import lock_creations, watch_locks
-from asynclings.harness.world import verdict_errors
+from asynclings.harness.stores import RecordingStore, fail_first
 from asynclings.rubric import item
 
 KEY = "hits"
@@ -42,132 +39,21 @@ LATENCY = 0.01
 SEEDS = 200
 MOST = 20
 """The largest number of concurrent increments in one race scenario."""
+
 PATIENCE = 60.0
 """Simulated seconds an increment after a failed one may take before it counts as stuck."""
+
 LOCK_HINT = (
     "hold one asyncio.Lock per Counter across the whole read-add-write "
     "(`async with self._lock:` around both awaits)"
 )
-
-
-class RecordingStore(FakeStore):
-    """A fake store that also keeps the operations in the order they took effect (several
-    can end at one instant) and every ``StoreError`` it raised (to check identity)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.raised: list[StoreError] = []
-        self.finished: list[StoreOp] = []
-
-    async def read(self, key: str) -> int:
-        op = len(self.ops)  # the operation starts (and is logged) before its first await
-        try:
-            return await super().read(key)
-        except StoreError as error:
-            self.raised.append(error)
-            raise
-        finally:
-            self.finished.append(self.ops[op])
-
-    async def write(self, key: str, value: int) -> None:
-        op = len(self.ops)
-        try:
-            await super().write(key, value)
-        except StoreError as error:
-            self.raised.append(error)
-            raise
-        finally:
-            self.finished.append(self.ops[op])
-
-
-def fail_first(kind: str) -> Callable[[StoreOp], bool]:
-    """A ``fail=`` rule for the fake store: the first ``kind`` operation raises."""
-    failed: list[StoreOp] = []
-
-    def rule(op: StoreOp) -> bool:
-        if op.op == kind and not failed:
-            failed.append(op)
-            return True
-        return False
-
-    return rule
-
-
-@dataclass
-class Outcome:
-    """How one increment run as a named task ended."""
-
-    ended: float
-    value: object = None
-    error: BaseException | None = None
-
-
-async def together(calls: dict[str, Callable[[], Awaitable[object]]]) -> dict[str, Outcome]:
-    """Start every call at this instant, each in a task named by its key (so the store
-    records who did what); wait for all of them and record when each ended."""
-    loop = asyncio.get_running_loop()
-    outcomes: dict[str, Outcome] = {}
-
-    async def timed(name: str, call: Callable[[], Awaitable[object]]) -> None:
-        try:
-            value = await call()
-        except verdict_errors:
-            raise
-        except Exception as error:
-            outcomes[name] = Outcome(loop.time(), error=error)
-        else:
-            outcomes[name] = Outcome(loop.time(), value=value)
-
-    tasks = [asyncio.create_task(timed(name, call), name=name) for name, call in calls.items()]
-    await asyncio.gather(*tasks)
-    return outcomes
-
-
-def trace(store: RecordingStore, key: str = KEY, *, since: float = 0.0, limit: int = 16) -> str:
-    """The store's operations on ``key`` in the order they took effect, with times counted
-    from ``since`` (the start of the scenario, so a replayed seed shows the same times)."""
-    finished = {id(op) for op in store.finished}
-    ordered = store.finished + [op for op in store.ops if id(op) not in finished]
-    shifted = FakeStore()
-    fakes.forget(shifted)  # a copy for the picture, not a store the code uses
-    shifted.ops = [
-        replace(
-            op, started=op.started - since, ended=None if op.ended is None else op.ended - since
-        )
-        for op in ordered
-    ]
-    return store_trace(shifted, key=key, limit=limit)
-
-
-def raise_first_error(outcomes: dict[str, Outcome]) -> None:
-    """An increment that raised where nothing should fail: the plugin explains it."""
-    for outcome in outcomes.values():
-        if outcome.error is not None:
-            raise outcome.error
+SHARED_LOCK = (
+    "a lock shared by every Counter (created at module level or as a class attribute) "
+    "makes them wait for each other: create one lock per Counter, in __init__"
+)
 
 
 # Plain increments and value() ---------------------------------------------------------
-
-
-def expect_new_value(got: object, expected: int, before: int, what: str) -> None:
-    if same(got, expected):
-        return
-    if same(got, before):
-        fail(
-            f"{what} returned {before}, the value before the increment: return the new "
-            f"value ({expected}), the one written back"
-        )
-    expect_same(got, expected, f"{what} with the store holding {before} must return {expected}")
-
-
-def expect_stored(store: RecordingStore, key: str, expected: int, what: str) -> None:
-    got = store.data.get(key)
-    expect(
-        same(got, expected),
-        f"after {what} the store holds {describe(got)} under {key!r} instead of {expected}: "
-        "write the new value back with `await store.write(key, new_value)`",
-        details=trace(store, key),
-    )
 
 
 @item(points=2)
@@ -224,72 +110,7 @@ async def test_value_reads_the_store(learner, world):
     )
 
 
-# Races ------------------------------------------------------------------------------------
-
-
-def lost_update(store: RecordingStore, key: str) -> str:
-    """Name two increments that read the same value (the signature of a lost update)."""
-    reads = [
-        op
-        for op in store.finished
-        if op.key == key and op.op == "read" and op.outcome == "returned"
-    ]
-    first_reader: dict[object, str] = {}
-    for op in reads:
-        earlier = first_reader.setdefault(op.value, op.task)
-        if earlier != op.task:
-            return (
-                f"`{earlier}` and `{op.task}` both read {op.value!r}, so both wrote the same "
-                "value and one update overwrote the other"
-            )
-    return "the writes overlapped, and a write of an older value landed after a newer one"
-
-
-def race_details(store: RecordingStore, outcomes: dict[str, Outcome], since: float) -> str:
-    returned = ", ".join(
-        f"{name.removeprefix('increment ')} -> {describe(outcome.value)}"
-        for name, outcome in outcomes.items()
-    )
-    return (
-        f"store operations on {KEY!r}, in the order they took effect:\n"
-        f"{trace(store, since=since, limit=2 * MOST + 4)}\nreturned: {returned}"
-    )
-
-
-async def lock_per_call(world, learner, seed: int, n: int) -> str | None:
-    """Run the race scenario of ``seed`` again with the learner's locks watched; if every
-    increment acquired only a lock it had created during its own call, say so (with the
-    learner's lines that create one). ``None`` when that is not what happened."""
-    store = RecordingStore({}, latency=jitter(seed))
-    names = [f"increment #{i + 1}" for i in range(n)]
-    try:
-        with watch_locks(learner.module) as log:
-            counter = learner.Counter(store, KEY)
-            await together({name: counter.increment for name in names})
-    except Exception:
-        return None  # the lost update is the verdict; this run only looks for its cause
-    acquired = [log.acquired_by(name) for name in names]
-    if n < 2 or not all(acquired):
-        return None
-    if any(
-        lock.created_by != name
-        for name, locks in zip(names, acquired, strict=True)
-        for lock in locks
-    ):
-        return None
-    kinds = sorted({lock.kind for locks in acquired for lock in locks})
-    made = sum(len(locks) for locks in acquired)
-    message = (
-        f"A lock created inside increment excludes nothing: each of the {n} calls acquired "
-        f"a new {' or '.join(kinds)} that it had just created itself, {made} different locks "
-        "in all, so no increment ever waited for another. Create the lock once per Counter, in "
-        "__init__ (`self._lock = asyncio.Lock()`), and hold it across the whole "
-        "read-add-write (`async with self._lock:`)"
-    )
-    lines = lock_creations(learner.path, "increment")
-    if lines:
-        message += "\n  in your file, " + "; ".join(lines)
-    return message
+# Races -------------------------------------------------------------------------------
 
 
 @item(points=3)
@@ -340,40 +161,6 @@ async def test_concurrent_increments_lose_no_update(learner, world):
 # Independence -------------------------------------------------------------------------
 
 
-SHARED_LOCK = (
-    "a lock shared by every Counter (created at module level or as a class attribute) "
-    "makes them wait for each other: create one lock per Counter, in __init__"
-)
-
-
-async def expect_side_by_side(
-    world, single: float, counters: dict[str, Callable[[], Awaitable[object]]]
-) -> None:
-    start = world.now
-    outcomes = await together(counters)
-    for outcome in outcomes.values():
-        if isinstance(outcome.error, RuntimeError) and "different event loop" in str(outcome.error):
-            fail(
-                "two Counters met on one asyncio lock that an earlier event loop had already "
-                f"used ({outcome.error}): {SHARED_LOCK}"
-            )
-    raise_first_error(outcomes)
-    took = {name: outcome.ended - start for name, outcome in outcomes.items()}
-    slow = [name for name, t in took.items() if not close(t, single)]
-    if slow:
-        name = slow[0]
-        others = " and ".join(f"`{other}`" for other in took if other != name)
-        fail(
-            f"`{name}` took {seconds(took[name])} instead of the {seconds(single)} one "
-            f"increment takes alone: it waited for {others}, on another Counter. Increments "
-            f"on different Counters must not wait for each other: {SHARED_LOCK}",
-            details=side_by_side(
-                [Span(name, 0.0, t) for name, t in took.items()],
-                [Span(name, 0.0, single) for name in took],
-            ),
-        )
-
-
 @item(points=2)
 async def test_counters_do_not_wait_for_each_other(learner, world):
     """Increments on different Counters run at the same time: neither waits for the other."""
@@ -402,7 +189,143 @@ async def test_counters_do_not_wait_for_each_other(learner, world):
 # Failures -----------------------------------------------------------------------------
 
 
-async def next_increment(world, counter: object, failed: str) -> object:
+@item(points=1)
+async def test_failing_read_propagates(learner, world):
+    """When store.read raises, increment raises that error and the next increment still works."""
+    await expect_failure_propagates(world, learner, "read")
+
+
+@item(points=1)
+async def test_failing_write_propagates(learner, world):
+    """When store.write raises, increment raises that error and the next increment still works."""
+    await expect_failure_propagates(world, learner, "write")
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def raise_first_error(outcomes: dict[str, Ended]) -> None:
+    """An increment that raised where nothing should fail: the plugin explains it."""
+    for outcome in outcomes.values():
+        if outcome.error is not None:
+            raise outcome.error
+
+
+def expect_new_value(got: object, expected: int, before: int, what: str) -> None:
+    if same(got, expected):
+        return
+    if same(got, before):
+        fail(
+            f"{what} returned {before}, the value before the increment: return the new "
+            f"value ({expected}), the one written back"
+        )
+    expect_same(got, expected, f"{what} with the store holding {before} must return {expected}")
+
+
+def expect_stored(store: RecordingStore, key: str, expected: int, what: str) -> None:
+    got = store.data.get(key)
+    expect(
+        same(got, expected),
+        f"after {what} the store holds {describe(got)} under {key!r} instead of {expected}: "
+        "write the new value back with `await store.write(key, new_value)`",
+        details=store.trace(key),
+    )
+
+
+def lost_update(store: RecordingStore, key: str) -> str:
+    """Name two increments that read the same value (the signature of a lost update)."""
+    reads = [
+        op
+        for op in store.finished
+        if op.key == key and op.op == "read" and op.outcome == "returned"
+    ]
+    first_reader: dict[object, str] = {}
+    for op in reads:
+        earlier = first_reader.setdefault(op.value, op.task)
+        if earlier != op.task:
+            return (
+                f"`{earlier}` and `{op.task}` both read {op.value!r}, so both wrote the same "
+                "value and one update overwrote the other"
+            )
+    return "the writes overlapped, and a write of an older value landed after a newer one"
+
+
+def race_details(store: RecordingStore, outcomes: dict[str, Ended], since: float) -> str:
+    returned = ", ".join(
+        f"{name.removeprefix('increment ')} -> {describe(outcome.value)}"
+        for name, outcome in outcomes.items()
+    )
+    return (
+        f"store operations on {KEY!r}, in the order they took effect:\n"
+        f"{store.trace(KEY, since=since, limit=2 * MOST + 4)}\nreturned: {returned}"
+    )
+
+
+async def lock_per_call(world: World, learner: Any, seed: int, n: int) -> str | None:
+    """Run the race scenario of ``seed`` again with the learner's locks watched; if every
+    increment acquired only a lock it had created during its own call, say so (with the
+    learner's lines that create one). ``None`` when that is not what happened."""
+    store = RecordingStore({}, latency=jitter(seed))
+    names = [f"increment #{i + 1}" for i in range(n)]
+    try:
+        with watch_locks(learner.module) as log:
+            counter = learner.Counter(store, KEY)
+            await together({name: counter.increment for name in names})
+    except Exception:
+        return None  # the lost update is the verdict; this run only looks for its cause
+    acquired = [log.acquired_by(name) for name in names]
+    if n < 2 or not all(acquired):
+        return None
+    if any(
+        lock.created_by != name
+        for name, locks in zip(names, acquired, strict=True)
+        for lock in locks
+    ):
+        return None
+    kinds = sorted({lock.kind for locks in acquired for lock in locks})
+    made = sum(len(locks) for locks in acquired)
+    message = (
+        f"A lock created inside increment excludes nothing: each of the {n} calls acquired "
+        f"a new {' or '.join(kinds)} that it had just created itself, {made} different locks "
+        "in all, so no increment ever waited for another. Create the lock once per Counter, in "
+        "__init__ (`self._lock = asyncio.Lock()`), and hold it across the whole "
+        "read-add-write (`async with self._lock:`)"
+    )
+    lines = lock_creations(learner.path, "increment")
+    if lines:
+        message += "\n  in your file, " + "; ".join(lines)
+    return message
+
+
+async def expect_side_by_side(
+    world: World, single: float, counters: dict[str, Callable[[], Awaitable[object]]]
+) -> None:
+    start = world.now
+    outcomes = await together(counters)
+    for outcome in outcomes.values():
+        if isinstance(outcome.error, RuntimeError) and "different event loop" in str(outcome.error):
+            fail(
+                "two Counters met on one asyncio lock that an earlier event loop had already "
+                f"used ({outcome.error}): {SHARED_LOCK}"
+            )
+    raise_first_error(outcomes)
+    took = {name: outcome.ended - start for name, outcome in outcomes.items()}
+    slow = [name for name, t in took.items() if not close(t, single)]
+    if slow:
+        name = slow[0]
+        others = " and ".join(f"`{other}`" for other in took if other != name)
+        fail(
+            f"`{name}` took {seconds(took[name])} instead of the {seconds(single)} one "
+            f"increment takes alone: it waited for {others}, on another Counter. Increments "
+            f"on different Counters must not wait for each other: {SHARED_LOCK}",
+            details=side_by_side(
+                [Span(name, 0.0, t) for name, t in took.items()],
+                [Span(name, 0.0, single) for name in took],
+            ),
+        )
+
+
+async def next_increment(world: World, counter: Any, failed: str) -> object:
     """Run one more increment after a failed one; it must finish (no lock left held)."""
     task = asyncio.create_task(counter.increment(), name="the next increment")
     done, _ = await asyncio.wait({task}, timeout=PATIENCE)
@@ -420,7 +343,7 @@ async def next_increment(world, counter: object, failed: str) -> object:
     return task.result()
 
 
-async def expect_failure_propagates(world, learner, kind: str) -> None:
+async def expect_failure_propagates(world: World, learner: Any, kind: str) -> None:
     # What one increment does to a store holding 5 when nothing fails: after the failure,
     # the next increment must do exactly that (the failed one left no trace).
     control = RecordingStore({KEY: 5}, latency=LATENCY)
@@ -439,14 +362,14 @@ async def expect_failure_propagates(world, learner, kind: str) -> None:
             f"increment never called {failed}({KEY!r}{', ...' if kind == 'write' else ''}): "
             "it must read the key's current value from the store and write the new one back "
             "each time",
-            details=trace(store, since=start),
+            details=store.trace(KEY, since=start),
         )
     if outcome.error is None:
         fail(
             f"increment returned {describe(outcome.value)} although {failed} raised "
             f"StoreError: the exception must propagate to the caller (do not catch it, retry "
             "or return something instead)",
-            details=trace(store, since=start),
+            details=store.trace(KEY, since=start),
         )
     if isinstance(outcome.error, BaseExceptionGroup):
         fail(
@@ -467,17 +390,5 @@ async def expect_failure_propagates(world, learner, kind: str) -> None:
         f"{describe(got)} where one increment from 5 gives {describe(expected)}: the failed "
         "increment left something behind (a count bumped before the write succeeded?); read "
         "the current value from the store each time",
-        details=trace(store, since=start),
+        details=store.trace(KEY, since=start),
     )
-
-
-@item(points=1)
-async def test_failing_read_propagates(learner, world):
-    """When store.read raises, increment raises that error and the next increment still works."""
-    await expect_failure_propagates(world, learner, "read")
-
-
-@item(points=1)
-async def test_failing_write_propagates(learner, world):
-    """When store.write raises, increment raises that error and the next increment still works."""
-    await expect_failure_propagates(world, learner, "write")
