@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from asynclings.harness import (
     FakeFetch,
@@ -147,7 +147,8 @@ async def test_stream_yields_each_pair_when_its_fetch_finishes(learner, world):
         "a (3 s)",
     )
     expect_each_url_once(Run("stream", started, world.now), fetch, URLS)
-    when = {url: moment - started for moment, (url, _) in arrivals}
+    timed = cast(list[tuple[float, tuple[str, object]]], arrivals)  # checked just above
+    when = {url: moment - started for moment, (url, _) in timed}
     finished = {call.url: call.ended - started for call in fetch.calls if call.ended is not None}
     details = "\n".join(
         f"({url!r}, ...) yielded at t={seconds(when[url])}; its fetch finished at "

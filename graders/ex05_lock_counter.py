@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from asynclings.harness import (
     Span,
@@ -145,7 +145,10 @@ async def test_concurrent_increments_lose_no_update(learner, world):
         if judge_returns:
             got = [outcome.value for outcome in outcomes.values()]
             expected = sorted(one_by_one[:n])
-            if not (all(type(value) is int for value in got) and sorted(got) == expected):
+            if not (
+                all(type(value) is int for value in got)
+                and sorted(cast(list[int], got)) == expected
+            ):
                 fail(
                     f"{n} concurrent increments reached {n}, but they returned "
                     f"{describe(sorted(got, key=repr))} where, run one after another, they "

@@ -34,12 +34,14 @@ import inspect
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from asynclings.harness import (
     FakeFetch,
     Reply,
     Run,
     Span,
+    World,
     close,
     describe,
     expect,
@@ -447,7 +449,9 @@ async def test_cancellation_propagates(learner, world):
 # Running crawl ------------------------------------------------------------------------
 
 
-async def _crawl(world, learner, fetch: FakeFetch, urls: Sequence[str], limit: int) -> Run:
+async def _crawl(
+    world: World, learner: Any, fetch: FakeFetch, urls: Sequence[str], limit: int
+) -> Run:
     """``world.call(learner.crawl, urls, fetch, limit)``; a deadlock becomes a verdict
     that names its likely cause instead of a bare list of waiting tasks."""
     crawl = learner.crawl
@@ -484,7 +488,9 @@ async def _crawl(world, learner, fetch: FakeFetch, urls: Sequence[str], limit: i
             f"crawl(..., limit={limit}) never finished: at t={at} every task waits and "
             "nothing can wake it (a permit that is never released, an event never set)"
         )
-    graders = {asyncio.current_task().get_name(), call.get_name()}
+    me = asyncio.current_task()
+    assert me is not None
+    graders = {me.get_name(), call.get_name()}
     waits = [wait for wait in deadlock.waits if wait.name not in graders]
     fail(message, details="\n".join(wait.describe() for wait in waits))
 
@@ -691,7 +697,7 @@ def _fetches_of(urls: Sequence[str]) -> str:
 
 
 def _swallowers(
-    fetch: FakeFetch, since: float, tasks: dict[str, asyncio.Task], crawl_task: str
+    fetch: FakeFetch, since: float, tasks: dict[str, asyncio.Task[Any]], crawl_task: str
 ) -> list[str]:
     """What each task whose fetch was cancelled at or after ``since`` did instead of
     ending cancelled: facts observed in the run, one phrase per task."""

@@ -183,7 +183,7 @@ async def test_timeout_cancels_fetch_first(learner, world):
 @item(points=1)
 async def test_retry_schedule(learner, world):
     """fetch_with_retries starts attempt i+1 exactly backoff * 2**i s after attempt i failed."""
-    settings = {"attempts": 4, "timeout": 10.0, "backoff": 0.25}
+    settings: dict[str, Any] = {"attempts": 4, "timeout": 10.0, "backoff": 0.25}
     replies = [Reply(latency, fail=True) for latency in (0.3, 0.1, 0.2, 0.4)]
     fetch = world.fetch({URL: replies})
     run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
@@ -201,7 +201,7 @@ async def test_retry_schedule(learner, world):
 @item(points=1)
 async def test_each_attempt_limited_by_timeout(learner, world):
     """Each attempt is cancelled at its own `timeout`, and the retries follow the schedule."""
-    settings = {"attempts": 4, "timeout": 0.75, "backoff": 0.5}
+    settings: dict[str, Any] = {"attempts": 4, "timeout": 0.75, "backoff": 0.5}
     replies = [Reply(50.0), Reply(5.0), Reply(0.2, fail=True), Reply(0.1)]
     fetch = world.fetch({URL: replies})
     run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
@@ -222,7 +222,7 @@ async def test_first_success_returned(learner, world):
     # Judged on the learner's own timeline: whenever its successful attempt ran (when the
     # attempts start is the schedule items' question), it must return right then.
     for replies in ([Reply(0.2)], [Reply(0.3, fail=True), Reply(0.1)]):
-        settings = {"attempts": 4, "timeout": 1.0, "backoff": 0.5}
+        settings: dict[str, Any] = {"attempts": 4, "timeout": 1.0, "backoff": 0.5}
         fetch = world.fetch({URL: replies})
         run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
         plan = _plan(fetch, **settings)
@@ -289,7 +289,7 @@ async def test_last_error_raised_at_once(learner, world):
         ([Reply(0.2, fail=True)], 1),
     ]
     for replies, attempts in cases:
-        settings = {"attempts": attempts, "timeout": 1.0, "backoff": 0.5}
+        settings: dict[str, Any] = {"attempts": attempts, "timeout": 1.0, "backoff": 0.5}
         fetch = world.fetch({URL: replies})
         run = await _call(world, learner, "fetch_with_retries", URL, fetch, **settings)
         plan = _plan(fetch, **settings)
@@ -469,7 +469,7 @@ async def test_cancellation_propagates(learner, world):
         0.25,
         "while its fetch runs",
     )
-    settings = {"attempts": 3, "timeout": 1.0, "backoff": 0.5}
+    settings: dict[str, Any] = {"attempts": 3, "timeout": 1.0, "backoff": 0.5}
     scenarios = [
         ([Reply(5.0)], 0.25, "during attempt #1"),
         ([Reply(0.2, fail=True), Reply(5.0)], 0.5, "during its backoff wait after attempt #1"),
@@ -672,14 +672,14 @@ def _swallowed(learner, what: str, name: str) -> str:
     return message + quote_handlers(swallowing_handlers(learner.path))
 
 
-def _raise_verdict(task: asyncio.Task) -> None:
+def _raise_verdict(task: asyncio.Task[Any]) -> None:
     if task.done() and not task.cancelled():
         error = task.exception()
         if isinstance(error, verdict_errors):
             raise error
 
 
-async def _stop(task: asyncio.Task) -> None:
+async def _stop(task: asyncio.Task[Any]) -> None:
     """Make a task that ignores cancellation finish, within bounds."""
     for _ in range(20):
         if task.done():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from asynclings.harness import (
     FakeFetch,
@@ -363,7 +363,7 @@ def expected_picture(replies: Mapping[str, ReplySpec]) -> list[Span]:
     """Every fetch started at 0; the first failure at 1 s cancels those still running."""
     rows = []
     for url, spec in replies.items():
-        reply = spec if isinstance(spec, Reply) else Reply(float(spec))
+        reply = spec if isinstance(spec, Reply) else Reply(float(cast(float, spec)))
         if reply.after < FAILS_AT:
             rows.append(Span(url, 0.0, reply.after, "returned"))
         elif reply.after == FAILS_AT and reply.fail:
