@@ -32,16 +32,17 @@ from typing import Any
 from asynclings.feedback import NOT_IMPLEMENTED, explain
 from asynclings.harness import (
     RubricFailure,
-    TaskWait,
     close,
     describe,
     expect,
+    expect_awaitable,
     expect_same,
     fail,
     same,
     seconds,
     task_waits,
 )
+from asynclings.harness.calls import where_tasks_wait
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
@@ -49,19 +50,12 @@ STARTED_1, STARTED_2 = "Task 1 started", "Task 2 started"
 COMPLETED_1, COMPLETED_2 = "Task 1 completed", "Task 2 completed"
 IN_ORDER = [STARTED_1, STARTED_2, COMPLETED_1, COMPLETED_2]
 """The log with delay1 < delay2."""
+
 TASK_2_FIRST = [STARTED_1, STARTED_2, COMPLETED_2, COMPLETED_1]
 """The log with delay1 > delay2."""
 
-
-def _drop_orphan_reports(loop: asyncio.AbstractEventLoop) -> None:
-    """Make ``loop`` drop "exception was never retrieved" reports (see the module
-    docstring); the handler stays with the loop, which the orphaned tasks keep alive."""
-
-    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if "never retrieved" not in str(context.get("message", "")):
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
+CANCEL_AT = 0.5
+"""When the cancellation item cancels run_two(log, 1.0, 2.0): both tasks are waiting."""
 
 
 # greet_after --------------------------------------------------------------------------
@@ -108,60 +102,6 @@ async def test_greet_after_waits_without_blocking(learner, world):
 
 
 # run_two ------------------------------------------------------------------------------
-
-
-async def _snapshots(world, log: object, instants: list[float]) -> list[tuple[float, object]]:
-    """A copy of ``log`` at each instant (seconds from now), once the loop has gone idle
-    there: everything due at that instant has run."""
-    start = world.now
-    seen: list[tuple[float, object]] = []
-    for instant in instants:
-        await asyncio.sleep(start + instant - world.now)
-        await world.idle()
-        seen.append((instant, list(log) if isinstance(log, list) else log))
-    return seen
-
-
-def _entries(log: object) -> str:
-    if isinstance(log, list) and all(isinstance(entry, str) for entry in log):
-        return ", ".join(log) if log else "(empty)"
-    return describe(log)
-
-
-def _log_table(seen: list[tuple[float, object]], expected: list[list[str]]) -> str:
-    lines = []
-    for (instant, got), want in zip(seen, expected, strict=True):
-        mark = "" if same(got, want) else "   <--"
-        lines.append(f"t={seconds(instant):<7} yours:    {_entries(got)}{mark}")
-        lines.append(f"{'':9} expected: {_entries(want)}")
-    return "\n".join(lines)
-
-
-def _expect_final_log(run, log: list[str], expected: list[str]) -> None:
-    """``log`` (the list given to run_two) holds exactly ``expected`` once it returned."""
-    if not log and isinstance(run.value, list) and run.value:
-        fail(
-            f"run_two left the list it was given empty and returned {describe(run.value)}: it "
-            "must append to the very list passed in as `log` (the caller reads it from there)"
-        )
-    if not log:
-        fail(
-            "run_two returned with the log still empty: did it append to the list it was "
-            "given, and did it await its tasks? (calling task1(...) without await, or "
-            "create_task(...) without awaiting the task, does not run them to the end)"
-        )
-    entries_only = all(isinstance(entry, str) for entry in log)
-    if (
-        entries_only
-        and sorted(log) == sorted(expected)
-        and log.index(STARTED_2) > log.index(COMPLETED_1)
-    ):
-        fail(
-            f"run_two's log is {describe(log)}: task 2 started only after task 1 had completed, "
-            "so the tasks ran one after the other; start both (asyncio.create_task twice, "
-            "or asyncio.gather) before waiting for either"
-        )
-    expect_same(log, expected, "run_two did not leave the expected entries in the log it was given")
 
 
 @item(points=1)
@@ -246,21 +186,6 @@ async def test_run_two_task_2_may_finish_first(learner, world):
     )
 
 
-CANCEL_AT = 0.5
-"""When the cancellation item cancels run_two(log, 1.0, 2.0): both tasks are waiting."""
-
-
-def _where(waits: list[TaskWait]) -> str:
-    """Where the leftover tasks wait, without their names (which depend on how many
-    tasks ran before)."""
-    return "\n".join(
-        f"a task waits at {wait.where[-1]}"
-        if wait.where
-        else "a task waits inside asyncio (no line of yours, e.g. create_task(asyncio.sleep(...)))"
-        for wait in waits
-    )
-
-
 @item(points=1)
 async def test_run_two_cancellation_propagates(learner, world):
     """Cancelling run_two propagates CancelledError and cancels both of its tasks."""
@@ -269,13 +194,7 @@ async def test_run_two_cancellation_propagates(learner, world):
     before = world.tasks()
 
     async def call() -> Any:
-        awaitable = learner.run_two(log, 1.0, 2.0)
-        if not inspect.isawaitable(awaitable):
-            fail(
-                f"run_two(...) returned {describe(awaitable)} instead of a coroutine: declare "
-                "it with `async def run_two(...)` so callers can await it"
-            )
-        return await awaitable
+        return await expect_awaitable(learner.run_two(log, 1.0, 2.0), "run_two")
 
     started = world.now
     task = asyncio.create_task(call(), name="grader: run_two")
@@ -337,7 +256,11 @@ async def test_run_two_cancellation_propagates(learner, world):
         "you; after asyncio.create_task, await the tasks inside try/finally and in "
         "`finally:` cancel both and await them (asyncio.gather(first, second, "
         "return_exceptions=True))",
-        details=_where(leftover),
+        details=where_tasks_wait(
+            leftover,
+            elsewhere="a task waits inside asyncio (no line of yours, e.g. "
+            "create_task(asyncio.sleep(...)))",
+        ),
     )
     if ended > CANCEL_AT:
         cause = (
@@ -355,6 +278,162 @@ async def test_run_two_cancellation_propagates(learner, world):
         f"run_two was cancelled at t={seconds(CANCEL_AT)}, yet the log then received "
         f"{describe(later)}: {cause}",
     )
+
+
+# main (real time) ----------------------------------------------------------------------
+
+
+@item(points=1)
+def test_main_returns_the_log(learner):
+    """main(delay1, delay2) returns run_two's complete log, a new list on every call."""
+    _expect_default_delays(learner.main)
+    with _current_loop_set():
+        first = _call_main(learner, 0.02, 0.04)
+        first_copy = list(first) if isinstance(first, list) else first
+        expect_same(first_copy, IN_ORDER, "main(0.02, 0.04) must return the log of run_two")
+        second = _call_main(learner, 0.02, 0.04)
+    expect_same(
+        second,
+        IN_ORDER,
+        "called a second time, main(0.02, 0.04) did not return the log of that call alone: "
+        "start a new list inside main on every call",
+    )
+    expect(
+        first is not second and first == first_copy,
+        "the second call of main changed the list the first call had returned: each call "
+        "must start and return a new list",
+    )
+
+
+@item(points=1)
+def test_main_runs_concurrently_in_real_time(learner):
+    """main(0.4, 0.4) takes about 0.4 s of real time: both tasks wait at once."""
+    with _current_loop_set():
+        started = time.perf_counter()
+        _call_main(learner, 0.4, 0.4)
+        took = time.perf_counter() - started
+    expect(
+        took >= 0.39,
+        f"main(0.4, 0.4) returned after {took:.3f} s of real time: it must run run_two to "
+        "the end, waiting for both tasks (asyncio.run(run_two(log, delay1, delay2)))",
+    )
+    expect(
+        took < 0.6,
+        f"main(0.4, 0.4) took {took:.2f} s of real time; expected about 0.4 s"
+        + (
+            ": about 0.8 s is the sum, so the tasks waited one after the other; start both "
+            "before awaiting either"
+            if took >= 0.75
+            else ": something waited longer than the tasks need"
+        ),
+    )
+
+
+@item(points=2)
+def test_main_starts_a_fresh_event_loop_each_call(learner):
+    """main starts a fresh loop per call: works repeatedly, after loops closed, in a new thread."""
+    module, original = learner.module, learner.run_two
+    loops: list[asyncio.AbstractEventLoop] = []
+    module.run_two = _loop_recorder(original, loops)
+    try:
+        # Another event loop ran and was closed in this thread: no current loop is left.
+        asyncio.run(asyncio.sleep(0))
+        for situation in (
+            "after another event loop had run and been closed in this thread",
+            "called again after that",
+            "called in a new thread (no event loop there)",
+        ):
+            with _loops_created() as created:
+                value = _call_main(
+                    learner, 0.01, 0.02, situation=situation, new_thread="thread" in situation
+                )
+            _expect_complete_log(value, situation)
+            expect(
+                bool(created),
+                f"{situation}, main(0.01, 0.02) created no event loop: each call must start "
+                "a fresh one (asyncio.run creates it, runs the coroutine and closes it); a "
+                "loop made once at import and reused outlives the call",
+            )
+    finally:
+        module.run_two = original
+    # `loops` keeps every loop alive, so equal ids mean the same loop.
+    expect(
+        len({id(loop) for loop in loops}) == len(loops),
+        "main ran run_two on the same event loop in two calls: it must start a fresh loop each "
+        "time (asyncio.run creates one, runs the coroutine and closes it); a loop kept at module "
+        "level or reused through asyncio.get_event_loop() outlives the call",
+    )
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def _drop_orphan_reports(loop: asyncio.AbstractEventLoop) -> None:
+    """Make ``loop`` drop "exception was never retrieved" reports (see the module
+    docstring); the handler stays with the loop, which the orphaned tasks keep alive."""
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if "never retrieved" not in str(context.get("message", "")):
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+
+# run_two ------------------------------------------------------------------------------
+
+
+async def _snapshots(world, log: object, instants: list[float]) -> list[tuple[float, object]]:
+    """A copy of ``log`` at each instant (seconds from now), once the loop has gone idle
+    there: everything due at that instant has run."""
+    start = world.now
+    seen: list[tuple[float, object]] = []
+    for instant in instants:
+        await asyncio.sleep(start + instant - world.now)
+        await world.idle()
+        seen.append((instant, list(log) if isinstance(log, list) else log))
+    return seen
+
+
+def _entries(log: object) -> str:
+    if isinstance(log, list) and all(isinstance(entry, str) for entry in log):
+        return ", ".join(log) if log else "(empty)"
+    return describe(log)
+
+
+def _log_table(seen: list[tuple[float, object]], expected: list[list[str]]) -> str:
+    lines = []
+    for (instant, got), want in zip(seen, expected, strict=True):
+        mark = "" if same(got, want) else "   <--"
+        lines.append(f"t={seconds(instant):<7} yours:    {_entries(got)}{mark}")
+        lines.append(f"{'':9} expected: {_entries(want)}")
+    return "\n".join(lines)
+
+
+def _expect_final_log(run, log: list[str], expected: list[str]) -> None:
+    """``log`` (the list given to run_two) holds exactly ``expected`` once it returned."""
+    if not log and isinstance(run.value, list) and run.value:
+        fail(
+            f"run_two left the list it was given empty and returned {describe(run.value)}: it "
+            "must append to the very list passed in as `log` (the caller reads it from there)"
+        )
+    if not log:
+        fail(
+            "run_two returned with the log still empty: did it append to the list it was "
+            "given, and did it await its tasks? (calling task1(...) without await, or "
+            "create_task(...) without awaiting the task, does not run them to the end)"
+        )
+    entries_only = all(isinstance(entry, str) for entry in log)
+    if (
+        entries_only
+        and sorted(log) == sorted(expected)
+        and log.index(STARTED_2) > log.index(COMPLETED_1)
+    ):
+        fail(
+            f"run_two's log is {describe(log)}: task 2 started only after task 1 had completed, "
+            "so the tasks ran one after the other; start both (asyncio.create_task twice, "
+            "or asyncio.gather) before waiting for either"
+        )
+    expect_same(log, expected, "run_two did not leave the expected entries in the log it was given")
 
 
 # main (real time) ----------------------------------------------------------------------
@@ -446,52 +525,6 @@ def _expect_default_delays(main: Callable[..., object]) -> None:
         )
 
 
-@item(points=1)
-def test_main_returns_the_log(learner):
-    """main(delay1, delay2) returns run_two's complete log, a new list on every call."""
-    _expect_default_delays(learner.main)
-    with _current_loop_set():
-        first = _call_main(learner, 0.02, 0.04)
-        first_copy = list(first) if isinstance(first, list) else first
-        expect_same(first_copy, IN_ORDER, "main(0.02, 0.04) must return the log of run_two")
-        second = _call_main(learner, 0.02, 0.04)
-    expect_same(
-        second,
-        IN_ORDER,
-        "called a second time, main(0.02, 0.04) did not return the log of that call alone: "
-        "start a new list inside main on every call",
-    )
-    expect(
-        first is not second and first == first_copy,
-        "the second call of main changed the list the first call had returned: each call "
-        "must start and return a new list",
-    )
-
-
-@item(points=1)
-def test_main_runs_concurrently_in_real_time(learner):
-    """main(0.4, 0.4) takes about 0.4 s of real time: both tasks wait at once."""
-    with _current_loop_set():
-        started = time.perf_counter()
-        _call_main(learner, 0.4, 0.4)
-        took = time.perf_counter() - started
-    expect(
-        took >= 0.39,
-        f"main(0.4, 0.4) returned after {took:.3f} s of real time: it must run run_two to "
-        "the end, waiting for both tasks (asyncio.run(run_two(log, delay1, delay2)))",
-    )
-    expect(
-        took < 0.6,
-        f"main(0.4, 0.4) took {took:.2f} s of real time; expected about 0.4 s"
-        + (
-            ": about 0.8 s is the sum, so the tasks waited one after the other; start both "
-            "before awaiting either"
-            if took >= 0.75
-            else ": something waited longer than the tasks need"
-        ),
-    )
-
-
 @contextlib.contextmanager
 def _loops_created() -> Iterator[list[asyncio.AbstractEventLoop]]:
     """The event loops made while this is active, by asyncio.run, asyncio.Runner or
@@ -535,40 +568,4 @@ def _expect_complete_log(value: object, situation: str) -> None:
         complete,
         f"{situation}, main(0.01, 0.02) returned {describe(value)}: it must run run_two to "
         "the end on a fresh event loop and return the log",
-    )
-
-
-@item(points=2)
-def test_main_starts_a_fresh_event_loop_each_call(learner):
-    """main starts a fresh loop per call: works repeatedly, after loops closed, in a new thread."""
-    module, original = learner.module, learner.run_two
-    loops: list[asyncio.AbstractEventLoop] = []
-    module.run_two = _loop_recorder(original, loops)
-    try:
-        # Another event loop ran and was closed in this thread: no current loop is left.
-        asyncio.run(asyncio.sleep(0))
-        for situation in (
-            "after another event loop had run and been closed in this thread",
-            "called again after that",
-            "called in a new thread (no event loop there)",
-        ):
-            with _loops_created() as created:
-                value = _call_main(
-                    learner, 0.01, 0.02, situation=situation, new_thread="thread" in situation
-                )
-            _expect_complete_log(value, situation)
-            expect(
-                bool(created),
-                f"{situation}, main(0.01, 0.02) created no event loop: each call must start "
-                "a fresh one (asyncio.run creates it, runs the coroutine and closes it); a "
-                "loop made once at import and reused outlives the call",
-            )
-    finally:
-        module.run_two = original
-    # `loops` keeps every loop alive, so equal ids mean the same loop.
-    expect(
-        len({id(loop) for loop in loops}) == len(loops),
-        "main ran run_two on the same event loop in two calls: it must start a fresh loop each "
-        "time (asyncio.run creates one, runs the coroutine and closes it); a loop kept at module "
-        "level or reused through asyncio.get_event_loop() outlives the call",
     )

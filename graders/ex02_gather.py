@@ -16,22 +16,19 @@ from asynclings.harness import (
     FakeFetch,
     FetchCall,
     Reply,
-    Span,
+    World,
     expect,
     expect_same,
     fail,
     seconds,
-    side_by_side,
-    spans,
 )
 from asynclings.harness.probes import (
     cancel_during,
-    expect_cancellation_propagated,
+    cancelled_picture,
+    expect_cancellation_obeyed,
     expect_each_url_once,
-    expect_fetches_cancelled,
     expect_finished_at,
     expect_results_fetched,
-    expect_still_running_when_cancelled,
 )
 from asynclings.rubric import item
 
@@ -148,42 +145,41 @@ async def test_empty_urls(learner, world):
         expect(run.duration == 0, f"{run.name}([]) took {run.duration} s; it must return at once")
 
 
-# Cancellation of the exercise functions -----------------------------------------------
+@item(points=1)
+async def test_cancellation_propagates(learner, world):
+    """Cancelling either function propagates CancelledError and cancels the fetches it started."""
+    fetch = world.fetch(LATENCIES)
+    await _expect_cancellation_propagates(world, learner.fetch_all, URLS, fetch)
+    fetch = world.fetch({"a": 3.0, "b": Reply(1.0, fail=True), "c": 2.0})
+    await _expect_cancellation_propagates(world, learner.fetch_all_settled, URLS, fetch)
+
+
+# Helpers ------------------------------------------------------------------------------
 
 
 def _urls(calls: Sequence[FetchCall]) -> str:
     return ", ".join(repr(call.url) for call in calls)
 
 
-def _cancel_picture(fetch: FakeFetch, started: float) -> str:
-    """The learner's fetches beside the expected ones: all cancelled at CANCEL_AT."""
-    yours = [
-        Span(s.label, s.start - started, None if s.end is None else s.end - started, s.outcome)
-        for s in spans(fetch.calls)
-    ]
-    return side_by_side(yours, [Span(url, 0.0, CANCEL_AT, "cancelled") for url in fetch.urls])
-
-
 async def _expect_cancellation_propagates(
-    world, function: Callable[..., Any], urls: Sequence[str], fetch: FakeFetch
+    world: World, function: Callable[..., Any], urls: Sequence[str], fetch: FakeFetch
 ) -> None:
     """Cancel a call of ``function(urls, fetch)`` at t=CANCEL_AT: CancelledError comes out
     of it, the fetches running then were cancelled (not left to finish), and none is still
     running once the loop has gone idle at the instant the call finished."""
-    started = world.now
     run = await cancel_during(world, function, list(urls), fetch, at=CANCEL_AT)
-    expect_still_running_when_cancelled(
-        run, "before the fetches it was given had finished; it must wait for them"
-    )
-    expect_cancellation_propagated(run, details=_cancel_picture(fetch, started))
-    expect_fetches_cancelled(
+    picture = cancelled_picture(run, fetch)
+    expect_cancellation_obeyed(
         run,
-        "the cancellation reaches only what the call was awaiting at that moment, never the "
-        "other tasks it started (asyncio.as_completed and asyncio.wait do not cancel theirs "
-        "either). asyncio.gather and a TaskGroup cancel their children for you; with tasks "
-        "you created yourself, wrap the waiting in try/finally and in `finally:` cancel "
-        "every task and await them (asyncio.gather(*tasks, return_exceptions=True))",
-        details=_cancel_picture(fetch, started),
+        unfinished="before the fetches it was given had finished; it must wait for them",
+        swallowed_details=picture,
+        advice="the cancellation reaches only what the call was awaiting at that moment, "
+        "never the other tasks it started (asyncio.as_completed and asyncio.wait do not "
+        "cancel theirs either). asyncio.gather and a TaskGroup cancel their children for "
+        "you; with tasks you created yourself, wrap the waiting in try/finally and in "
+        "`finally:` cancel every task and await them (asyncio.gather(*tasks, "
+        "return_exceptions=True))",
+        details=picture,
     )
     finished = [call for call in run.running_at_cancel if call.outcome != "cancelled"]
     expect(
@@ -193,14 +189,5 @@ async def _expect_cancellation_propagates(
         "cancelling it must cancel the work it started, not wait for it. Cancel the tasks "
         "(task.cancel()) before awaiting them in `finally:`, or use asyncio.gather or a "
         "TaskGroup, which cancel their children",
-        details=_cancel_picture(fetch, started),
+        details=picture,
     )
-
-
-@item(points=1)
-async def test_cancellation_propagates(learner, world):
-    """Cancelling either function propagates CancelledError and cancels the fetches it started."""
-    fetch = world.fetch(LATENCIES)
-    await _expect_cancellation_propagates(world, learner.fetch_all, URLS, fetch)
-    fetch = world.fetch({"a": 3.0, "b": Reply(1.0, fail=True), "c": 2.0})
-    await _expect_cancellation_propagates(world, learner.fetch_all_settled, URLS, fetch)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from asynclings.harness import (
     FakeFetch,
@@ -25,6 +25,7 @@ from asynclings.harness import (
     expect,
     expect_same,
     fail,
+    rebase,
     same,
     seconds,
     side_by_side,
@@ -32,12 +33,10 @@ from asynclings.harness import (
 )
 from asynclings.harness.probes import (
     cancel_during,
-    expect_cancellation_propagated,
+    expect_cancellation_obeyed,
     expect_each_url_once,
-    expect_fetches_cancelled,
     expect_finished_at,
     expect_results_fetched,
-    expect_still_running_when_cancelled,
 )
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
@@ -45,107 +44,6 @@ from asynclings.rubric import item
 # Finishing order (b, c, a) differs from input order (a, b, c) on purpose.
 LATENCIES = {"a": 3.0, "b": 1.0, "c": 2.0}
 URLS = list(LATENCIES)
-
-
-# Helpers ------------------------------------------------------------------------------
-
-
-def _picture(fetch: FakeFetch, started: float, expected: Sequence[Span]) -> str:
-    """The learner's fetch timeline beside the expected one."""
-    yours = [
-        Span(s.label, s.start - started, None if s.end is None else s.end - started, s.outcome)
-        for s in spans(fetch.calls)
-    ]
-    return side_by_side(yours, expected)
-
-
-def _order(pairs: object) -> str:
-    """``b, c, a`` for a list of pairs (whatever their shape), for messages."""
-    if not isinstance(pairs, list | tuple):
-        return describe(pairs)
-    return ", ".join(
-        str(pair[0]) if isinstance(pair, list | tuple) and pair else describe(pair)
-        for pair in pairs
-    )
-
-
-def _pair_shape_problem(pairs: object) -> str | None:
-    """A message if ``pairs`` holds something other than ``(url, result)`` tuples."""
-    for pair in pairs if isinstance(pairs, list | tuple) else ():
-        if isinstance(pair, list) and len(pair) == 2:
-            return (
-                f"the pairs are lists such as {describe(pair)}; each must be a tuple "
-                "`(url, result)`"
-            )
-        if not isinstance(pair, tuple) or len(pair) != 2:
-            return (
-                f"{describe(pair)} is not a `(url, result)` pair: each item must be a "
-                "tuple of the url and what fetch(url) returned"
-            )
-    return None
-
-
-def _is_a_success(value: object, fetch: FakeFetch) -> bool:
-    """``value`` is the ``(url, result)`` pair (tuple or list) of a fetch that returned."""
-    return isinstance(value, tuple | list) and any(
-        call.outcome == "returned" and same(tuple(value), (call.url, call.result))
-        for call in fetch.calls
-    )
-
-
-async def _open_stream(learner: Any, urls: Sequence[str], fetch: FakeFetch) -> AsyncIterator[Any]:
-    """Call ``learner.stream(urls, fetch)`` and check it gave an async iterator."""
-    made = learner.stream(urls, fetch)
-    if isinstance(made, AsyncIterator):
-        return made
-    if isinstance(made, AsyncIterable):
-        return aiter(made)
-    what = describe(made)
-    if inspect.isawaitable(made):
-        # Run it, so that an unchanged body still reads "not implemented yet".
-        try:
-            what = f"a coroutine (awaiting it gave {describe(await made)})"
-        except verdict_errors:
-            raise
-        except Exception as error:
-            what = f"a coroutine (awaiting it raised {type(error).__name__})"
-        fail(
-            f"stream(...) returned {what} instead of an async generator: `stream` must "
-            "have `yield (url, result)` in its body, so that callers can write `async for "
-            "url, result in stream(urls, fetch)` and get each pair as soon as it is ready "
-            "(an `async def` without `yield` is a plain coroutine)"
-        )
-    fail(
-        f"stream(...) returned {what} instead of an async generator: declare it with "
-        "`async def stream(...)` and `yield (url, result)` in its body, so that callers "
-        "can write `async for url, result in stream(urls, fetch)`"
-    )
-
-
-async def _consume(agen: AsyncIterator[Any], world: World) -> list[tuple[float, object]]:
-    """Every item of ``agen`` with the simulated time it arrived."""
-    arrivals: list[tuple[float, object]] = []
-    async for pair in agen:
-        arrivals.append((world.now, pair))
-    return arrivals
-
-
-async def _cancel_midway(
-    world: World, function: Callable[..., Any], fetch: FakeFetch, at: float
-) -> None:
-    """Start ``function(fetch.urls, fetch)`` in a task, cancel it ``at`` seconds later,
-    and check the cancellation propagated and left no fetch running."""
-    started = world.now
-    run = await cancel_during(world, function, fetch.urls, fetch, at=at)
-    expect_still_running_when_cancelled(run, "before the fetches it was given had finished")
-    expect_cancellation_propagated(run)
-    expect_fetches_cancelled(
-        run,
-        "asyncio.as_completed does not cancel its work when you stop waiting: keep the "
-        "tasks, and in `finally:` cancel them and await them (asyncio.gather(*tasks, "
-        "return_exceptions=True))",
-        details=_picture(fetch, started, []),
-    )
 
 
 # in_completion_order ------------------------------------------------------------------
@@ -226,27 +124,6 @@ async def test_failures_propagate(learner, world):
     _expect_the_failure("iterating over stream(...)", pairs, error, failure)
 
 
-def _expect_the_failure(
-    what: str, value: object, error: Exception | None, failure: BaseException | None
-) -> None:
-    if error is None:
-        fail(
-            f"{what} gave {describe(value)} although fetch('b') raised: the fetch's "
-            "exception must propagate, not be skipped or stored as a result"
-        )
-    if isinstance(error, BaseExceptionGroup):
-        fail(
-            f"{what} raised an ExceptionGroup wrapping the fetch's error; the contract asks "
-            "for the original exception itself (with a TaskGroup, catch the group and raise "
-            "its first exception)"
-        )
-    expect(
-        error is failure,
-        f"{what} raised {type(error).__name__}: {describe(error)} instead of the exception "
-        "object fetch('b') raised: let it propagate unchanged (no wrapping, no new exception)",
-    )
-
-
 # stream -------------------------------------------------------------------------------
 
 
@@ -270,7 +147,8 @@ async def test_stream_yields_each_pair_when_its_fetch_finishes(learner, world):
         "a (3 s)",
     )
     expect_each_url_once(Run("stream", started, world.now), fetch, URLS)
-    when = {url: moment - started for moment, (url, _) in arrivals}
+    timed = cast(list[tuple[float, tuple[str, object]]], arrivals)  # checked just above
+    when = {url: moment - started for moment, (url, _) in timed}
     finished = {call.url: call.ended - started for call in fetch.calls if call.ended is not None}
     details = "\n".join(
         f"({url!r}, ...) yielded at t={seconds(when[url])}; its fetch finished at "
@@ -302,10 +180,6 @@ async def test_stream_yields_each_pair_when_its_fetch_finishes(learner, world):
         "c: 2 s: start every fetch at once so that they run concurrently",
         details=details,
     )
-
-
-def _expected_spans() -> list[Span]:
-    return [Span(url, 0.0, LATENCIES[url]) for url in URLS]
 
 
 @item(points=1)
@@ -416,15 +290,6 @@ async def test_first_successful_returns_first_success(learner, world):
     )
 
 
-def _first_success_spans() -> list[Span]:
-    return [
-        Span("a", 0.0, 2.0, "cancelled"),
-        Span("b", 0.0, 1.0, "raised"),
-        Span("c", 0.0, 2.0),
-        Span("d", 0.0, 0.5, "raised"),
-    ]
-
-
 @item(points=1)
 async def test_first_successful_cancels_the_rest(learner, world):
     """first_successful cancels the rest, and they finish cancelling, before it returns."""
@@ -506,6 +371,147 @@ async def test_all_failed_lists_errors_in_order(learner, world):
     )
 
 
+# Cancellation of the exercise functions -----------------------------------------------
+
+
+@item(points=1)
+async def test_cancellation_propagates(learner, world):
+    """Cancelling in_completion_order or first_successful propagates and leaves no fetch running."""
+    fetch = world.fetch({"a": 1.0, "b": 3.0, "c": 5.0})
+    await _cancel_midway(world, learner.in_completion_order, fetch, at=2.0)
+    fetch = world.fetch({"a": 3.0, "b": 4.0, "c": 5.0})
+    await _cancel_midway(world, learner.first_successful, fetch, at=2.0)
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def _picture(fetch: FakeFetch, started: float, expected: Sequence[Span]) -> str:
+    """The learner's fetch timeline beside the expected one."""
+    return side_by_side(rebase(spans(fetch.calls), started), expected)
+
+
+def _order(pairs: object) -> str:
+    """``b, c, a`` for a list of pairs (whatever their shape), for messages."""
+    if not isinstance(pairs, list | tuple):
+        return describe(pairs)
+    return ", ".join(
+        str(pair[0]) if isinstance(pair, list | tuple) and pair else describe(pair)
+        for pair in pairs
+    )
+
+
+def _pair_shape_problem(pairs: object) -> str | None:
+    """A message if ``pairs`` holds something other than ``(url, result)`` tuples."""
+    for pair in pairs if isinstance(pairs, list | tuple) else ():
+        if isinstance(pair, list) and len(pair) == 2:
+            return (
+                f"the pairs are lists such as {describe(pair)}; each must be a tuple "
+                "`(url, result)`"
+            )
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            return (
+                f"{describe(pair)} is not a `(url, result)` pair: each item must be a "
+                "tuple of the url and what fetch(url) returned"
+            )
+    return None
+
+
+def _is_a_success(value: object, fetch: FakeFetch) -> bool:
+    """``value`` is the ``(url, result)`` pair (tuple or list) of a fetch that returned."""
+    return isinstance(value, tuple | list) and any(
+        call.outcome == "returned" and same(tuple(value), (call.url, call.result))
+        for call in fetch.calls
+    )
+
+
+async def _open_stream(learner: Any, urls: Sequence[str], fetch: FakeFetch) -> AsyncIterator[Any]:
+    """Call ``learner.stream(urls, fetch)`` and check it gave an async iterator."""
+    made = learner.stream(urls, fetch)
+    if isinstance(made, AsyncIterator):
+        return made
+    if isinstance(made, AsyncIterable):
+        return aiter(made)
+    what = describe(made)
+    if inspect.isawaitable(made):
+        # Run it, so that an unchanged body still reads "not implemented yet".
+        try:
+            what = f"a coroutine (awaiting it gave {describe(await made)})"
+        except verdict_errors:
+            raise
+        except Exception as error:
+            what = f"a coroutine (awaiting it raised {type(error).__name__})"
+        fail(
+            f"stream(...) returned {what} instead of an async generator: `stream` must "
+            "have `yield (url, result)` in its body, so that callers can write `async for "
+            "url, result in stream(urls, fetch)` and get each pair as soon as it is ready "
+            "(an `async def` without `yield` is a plain coroutine)"
+        )
+    fail(
+        f"stream(...) returned {what} instead of an async generator: declare it with "
+        "`async def stream(...)` and `yield (url, result)` in its body, so that callers "
+        "can write `async for url, result in stream(urls, fetch)`"
+    )
+
+
+async def _consume(agen: AsyncIterator[Any], world: World) -> list[tuple[float, object]]:
+    """Every item of ``agen`` with the simulated time it arrived."""
+    arrivals: list[tuple[float, object]] = []
+    async for pair in agen:
+        arrivals.append((world.now, pair))
+    return arrivals
+
+
+async def _cancel_midway(
+    world: World, function: Callable[..., Any], fetch: FakeFetch, at: float
+) -> None:
+    """Start ``function(fetch.urls, fetch)`` in a task, cancel it ``at`` seconds later,
+    and check the cancellation propagated and left no fetch running."""
+    run = await cancel_during(world, function, fetch.urls, fetch, at=at)
+    expect_cancellation_obeyed(
+        run,
+        unfinished="before the fetches it was given had finished",
+        advice="asyncio.as_completed does not cancel its work when you stop waiting: keep "
+        "the tasks, and in `finally:` cancel them and await them (asyncio.gather(*tasks, "
+        "return_exceptions=True))",
+        details=_picture(fetch, run.started, []),
+    )
+
+
+def _expect_the_failure(
+    what: str, value: object, error: Exception | None, failure: BaseException | None
+) -> None:
+    if error is None:
+        fail(
+            f"{what} gave {describe(value)} although fetch('b') raised: the fetch's "
+            "exception must propagate, not be skipped or stored as a result"
+        )
+    if isinstance(error, BaseExceptionGroup):
+        fail(
+            f"{what} raised an ExceptionGroup wrapping the fetch's error; the contract asks "
+            "for the original exception itself (with a TaskGroup, catch the group and raise "
+            "its first exception)"
+        )
+    expect(
+        error is failure,
+        f"{what} raised {type(error).__name__}: {describe(error)} instead of the exception "
+        "object fetch('b') raised: let it propagate unchanged (no wrapping, no new exception)",
+    )
+
+
+def _expected_spans() -> list[Span]:
+    return [Span(url, 0.0, LATENCIES[url]) for url in URLS]
+
+
+def _first_success_spans() -> list[Span]:
+    return [
+        Span("a", 0.0, 2.0, "cancelled"),
+        Span("b", 0.0, 1.0, "raised"),
+        Span("c", 0.0, 2.0),
+        Span("d", 0.0, 0.5, "raised"),
+    ]
+
+
 def _expect_all_failed(run: Run, all_failed: type, expected: list[Any], situation: str) -> None:
     call = "first_successful([])" if not expected else "first_successful"
     if run.error is None:
@@ -531,15 +537,3 @@ def _expect_all_failed(run: Run, all_failed: type, expected: list[Any], situatio
         f"{call} raised AllFailed whose .errors is {describe(errors)}; it must be the list of "
         "the failures",
     )
-
-
-# Cancellation of the exercise functions -----------------------------------------------
-
-
-@item(points=1)
-async def test_cancellation_propagates(learner, world):
-    """Cancelling in_completion_order or first_successful propagates and leaves no fetch running."""
-    fetch = world.fetch({"a": 1.0, "b": 3.0, "c": 5.0})
-    await _cancel_midway(world, learner.in_completion_order, fetch, at=2.0)
-    fetch = world.fetch({"a": 3.0, "b": 4.0, "c": 5.0})
-    await _cancel_midway(world, learner.first_successful, fetch, at=2.0)

@@ -19,6 +19,7 @@ from asynclings.harness import (
     Reply,
     Run,
     Span,
+    World,
     close,
     describe,
     expect,
@@ -30,10 +31,9 @@ from asynclings.harness import (
 )
 from asynclings.harness.probes import (
     cancel_during,
-    expect_cancellation_propagated,
+    cancelled_picture,
+    expect_cancellation_obeyed,
     expect_each_url_once,
-    expect_fetches_cancelled,
-    expect_still_running_when_cancelled,
 )
 from asynclings.rubric import item
 
@@ -50,115 +50,6 @@ QUICK_TIMEOUT = 5.0
 RACE = {"a": 3.0, "b": 1.0, "c": 2.0}
 RACE_LOST = {"a": 3.0, "b": Reply(1.0, fail=True), "c": 2.0}
 CANCEL_AT = 0.5
-
-
-# Helpers ------------------------------------------------------------------------------
-
-
-async def observe(
-    world, function: Callable[..., Any], urls: list[str], fetch: FakeFetch, *args: Any
-):
-    """``world.call(function, urls, fetch, *args)``, explaining a CancelledError the call
-    raised by itself or an empty asyncio.wait()."""
-    try:
-        run = await world.call(function, urls, fetch, *args)
-    except asyncio.CancelledError:
-        # Nobody cancelled the call: the learner's code raised it itself.
-        name = getattr(function, "__name__", describe(function))
-        fail(
-            f"{name} raised CancelledError although nobody cancelled it: "
-            "awaiting a task you cancelled raises CancelledError; wait for cancelled tasks "
-            "with asyncio.gather(*tasks, return_exceptions=True) (or catch CancelledError "
-            "around each of them) before returning"
-        )
-    if urls and isinstance(run.error, ValueError) and "is empty" in str(run.error):
-        fail(
-            f"{run.name} raised ValueError: {run.error} asyncio.wait() refuses an empty "
-            "collection; do not call it when there is nothing left to wait for (e.g. no "
-            "pending task once everything has finished)"
-        )
-    return run
-
-
-def _urls(calls: Iterable[FetchCall]) -> str:
-    return ", ".join(repr(call.url) for call in calls)
-
-
-def picture(
-    run: Run,
-    fetch: FakeFetch,
-    expected: Sequence[Span],
-    *,
-    running_at_return: Sequence[FetchCall] = (),
-) -> str:
-    """The learner's fetch timeline beside the expected one, in seconds since the call.
-    Calls in ``running_at_return`` are drawn as still running (as they were then)."""
-    yours = []
-    for call, span in zip(fetch.calls, spans(fetch.calls), strict=True):
-        running = any(call is other for other in running_at_return)
-        end = None if running or span.end is None else span.end - run.started
-        yours.append(Span(span.label, span.start - run.started, end, span.outcome))
-    return side_by_side(yours, expected)
-
-
-def deadline_spans(fetch: FakeFetch, deadline: float) -> list[Span]:
-    """Every fetch started at 0; those still running at ``deadline`` cancelled then."""
-    rows = []
-    for url in fetch.urls:
-        reply = fetch.reply_for(url, 0)
-        if reply.after <= deadline:
-            rows.append(Span(url, 0.0, reply.after, "raised" if reply.fail else "returned"))
-        else:
-            rows.append(Span(url, 0.0, deadline, "cancelled"))
-    return rows
-
-
-def finished_first(fetch: FakeFetch) -> tuple[str, float]:
-    """The url that finishes first, and when."""
-    url = min(fetch.urls, key=lambda u: fetch.reply_for(u, 0).after)
-    return url, fetch.reply_for(url, 0).after
-
-
-def expect_cancelled_at_return(
-    run: Run,
-    fetch: FakeFetch,
-    must_cancel: Sequence[str],
-    *,
-    moment: str,
-    expected: Sequence[Span],
-) -> None:
-    """No fetch was running the instant the call returned or raised, and each url in
-    ``must_cancel`` was cancelled rather than left to finish."""
-    running_at_return = [c for c in run.running_at_return if any(c is d for d in fetch.calls)]
-    verb = "raised" if run.error is not None else "returned"
-    details = picture(run, fetch, expected, running_at_return=running_at_return)
-    if running_at_return:
-        still = [call for call in running_at_return if call.outcome == "running"]
-        if still:
-            fail(
-                f"{run.name} {verb} at t={seconds(run.ended)} and left the fetches of "
-                f"{_urls(still)} running: asyncio.wait() never cancels anything; cancel "
-                "each pending task and await it (e.g. asyncio.gather(*pending, "
-                "return_exceptions=True)) before returning",
-                details=details,
-            )
-        fail(
-            f"{run.name} {verb} at t={seconds(run.ended)} while the fetches of "
-            f"{_urls(running_at_return)} were still running: it called task.cancel() but did "
-            "not wait for them to finish cancelling; cancel() only asks, so await the "
-            "cancelled tasks (asyncio.gather(*tasks, return_exceptions=True)) before "
-            f"{'raising' if verb == 'raised' else 'returning'}",
-            details=details,
-        )
-    not_cancelled = [
-        call for url in must_cancel for call in fetch.calls_for(url) if call.outcome != "cancelled"
-    ]
-    expect(
-        not not_cancelled,
-        f"the fetches of {_urls(not_cancelled)} were still running {moment} but were not "
-        f"cancelled: {run.name} waited for them to finish instead of cancelling them then",
-        details=details,
-    )
 
 
 # fetch_before_deadline ----------------------------------------------------------------
@@ -412,34 +303,6 @@ async def test_race_reraises_the_winners_error(learner, world):
 # Both ---------------------------------------------------------------------------------
 
 
-async def expect_cancellation_propagates(
-    world, function: Callable[..., Any], urls: list[str], fetch: FakeFetch, *args: Any
-) -> None:
-    """Cancel a call of ``function(urls, fetch, *args)`` at t=CANCEL_AT: CancelledError
-    comes out of it, and no fetch it started still runs once the loop goes idle then."""
-    started = world.now
-    run = await cancel_during(world, function, urls, fetch, *args, at=CANCEL_AT)
-    expect_still_running_when_cancelled(run, "before any fetch finished; it must wait for them")
-    expect_cancellation_propagated(run)
-    expect_fetches_cancelled(
-        run,
-        "asyncio.wait() does not cancel its tasks when the waiter is cancelled; cancel them "
-        "in a `finally:` (or `except CancelledError:` that re-raises) around the wait",
-        details=side_by_side(
-            [
-                Span(
-                    s.label,
-                    s.start - started,
-                    None if s.end is None else s.end - started,
-                    s.outcome,
-                )
-                for s in spans(fetch.calls)
-            ],
-            [Span(url, 0.0, CANCEL_AT, "cancelled") for url in urls],
-        ),
-    )
-
-
 @item(points=1)
 async def test_cancellation_propagates(learner, world):
     """Cancelling either function propagates CancelledError and cancels the fetches it started."""
@@ -449,3 +312,128 @@ async def test_cancellation_propagates(learner, world):
     )
     fetch = world.fetch(RACE)
     await expect_cancellation_propagates(world, learner.race, list(RACE), fetch)
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+async def observe(
+    world, function: Callable[..., Any], urls: list[str], fetch: FakeFetch, *args: Any
+):
+    """``world.call(function, urls, fetch, *args)``, explaining a CancelledError the call
+    raised by itself or an empty asyncio.wait()."""
+    try:
+        run = await world.call(function, urls, fetch, *args)
+    except asyncio.CancelledError:
+        # Nobody cancelled the call: the learner's code raised it itself.
+        name = getattr(function, "__name__", describe(function))
+        fail(
+            f"{name} raised CancelledError although nobody cancelled it: "
+            "awaiting a task you cancelled raises CancelledError; wait for cancelled tasks "
+            "with asyncio.gather(*tasks, return_exceptions=True) (or catch CancelledError "
+            "around each of them) before returning"
+        )
+    if urls and isinstance(run.error, ValueError) and "is empty" in str(run.error):
+        fail(
+            f"{run.name} raised ValueError: {run.error} asyncio.wait() refuses an empty "
+            "collection; do not call it when there is nothing left to wait for (e.g. no "
+            "pending task once everything has finished)"
+        )
+    return run
+
+
+def _urls(calls: Iterable[FetchCall]) -> str:
+    return ", ".join(repr(call.url) for call in calls)
+
+
+def picture(
+    run: Run,
+    fetch: FakeFetch,
+    expected: Sequence[Span],
+    *,
+    running_at_return: Sequence[FetchCall] = (),
+) -> str:
+    """The learner's fetch timeline beside the expected one, in seconds since the call.
+    Calls in ``running_at_return`` are drawn as still running (as they were then)."""
+    yours = []
+    for call, span in zip(fetch.calls, spans(fetch.calls), strict=True):
+        running = any(call is other for other in running_at_return)
+        end = None if running or span.end is None else span.end - run.started
+        yours.append(Span(span.label, span.start - run.started, end, span.outcome))
+    return side_by_side(yours, expected)
+
+
+def deadline_spans(fetch: FakeFetch, deadline: float) -> list[Span]:
+    """Every fetch started at 0; those still running at ``deadline`` cancelled then."""
+    rows = []
+    for url in fetch.urls:
+        reply = fetch.reply_for(url, 0)
+        if reply.after <= deadline:
+            rows.append(Span(url, 0.0, reply.after, "raised" if reply.fail else "returned"))
+        else:
+            rows.append(Span(url, 0.0, deadline, "cancelled"))
+    return rows
+
+
+def finished_first(fetch: FakeFetch) -> tuple[str, float]:
+    """The url that finishes first, and when."""
+    url = min(fetch.urls, key=lambda u: fetch.reply_for(u, 0).after)
+    return url, fetch.reply_for(url, 0).after
+
+
+def expect_cancelled_at_return(
+    run: Run,
+    fetch: FakeFetch,
+    must_cancel: Sequence[str],
+    *,
+    moment: str,
+    expected: Sequence[Span],
+) -> None:
+    """No fetch was running the instant the call returned or raised, and each url in
+    ``must_cancel`` was cancelled rather than left to finish."""
+    running_at_return = [c for c in run.running_at_return if any(c is d for d in fetch.calls)]
+    verb = "raised" if run.error is not None else "returned"
+    details = picture(run, fetch, expected, running_at_return=running_at_return)
+    if running_at_return:
+        still = [call for call in running_at_return if call.outcome == "running"]
+        if still:
+            fail(
+                f"{run.name} {verb} at t={seconds(run.ended)} and left the fetches of "
+                f"{_urls(still)} running: asyncio.wait() never cancels anything; cancel "
+                "each pending task and await it (e.g. asyncio.gather(*pending, "
+                "return_exceptions=True)) before returning",
+                details=details,
+            )
+        fail(
+            f"{run.name} {verb} at t={seconds(run.ended)} while the fetches of "
+            f"{_urls(running_at_return)} were still running: it called task.cancel() but did "
+            "not wait for them to finish cancelling; cancel() only asks, so await the "
+            "cancelled tasks (asyncio.gather(*tasks, return_exceptions=True)) before "
+            f"{'raising' if verb == 'raised' else 'returning'}",
+            details=details,
+        )
+    not_cancelled = [
+        call for url in must_cancel for call in fetch.calls_for(url) if call.outcome != "cancelled"
+    ]
+    expect(
+        not not_cancelled,
+        f"the fetches of {_urls(not_cancelled)} were still running {moment} but were not "
+        f"cancelled: {run.name} waited for them to finish instead of cancelling them then",
+        details=details,
+    )
+
+
+async def expect_cancellation_propagates(
+    world: World, function: Callable[..., Any], urls: list[str], fetch: FakeFetch, *args: Any
+) -> None:
+    """Cancel a call of ``function(urls, fetch, *args)`` at t=CANCEL_AT: CancelledError
+    comes out of it, and no fetch it started still runs once the loop goes idle then."""
+    run = await cancel_during(world, function, urls, fetch, *args, at=CANCEL_AT)
+    expect_cancellation_obeyed(
+        run,
+        unfinished="before any fetch finished; it must wait for them",
+        advice="asyncio.wait() does not cancel its tasks when the waiter is cancelled; "
+        "cancel them in a `finally:` (or `except CancelledError:` that re-raises) around "
+        "the wait",
+        details=cancelled_picture(run, fetch, urls),
+    )

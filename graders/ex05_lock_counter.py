@@ -13,28 +13,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from typing import Any, cast
 
 from asynclings.harness import (
-    FakeStore,
     Span,
-    StoreError,
-    StoreOp,
+    World,
+    close,
     describe,
     expect,
     expect_same,
     fail,
-    fakes,
     jitter,
     same,
     seconds,
     side_by_side,
-    store_trace,
     task_waits,
 )
-from asynclings.harness.checks import close
+from asynclings.harness.calls import Ended, together
 from asynclings.harness.locks import lock_creations, watch_locks
-from asynclings.harness.world import verdict_errors
+from asynclings.harness.stores import RecordingStore, fail_first
 from asynclings.rubric import item
 
 KEY = "hits"
@@ -42,132 +39,21 @@ LATENCY = 0.01
 SEEDS = 200
 MOST = 20
 """The largest number of concurrent increments in one race scenario."""
+
 PATIENCE = 60.0
 """Simulated seconds an increment after a failed one may take before it counts as stuck."""
+
 LOCK_HINT = (
     "hold one asyncio.Lock per Counter across the whole read-add-write "
     "(`async with self._lock:` around both awaits)"
 )
-
-
-class RecordingStore(FakeStore):
-    """A fake store that also keeps the operations in the order they took effect (several
-    can end at one instant) and every ``StoreError`` it raised (to check identity)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.raised: list[StoreError] = []
-        self.finished: list[StoreOp] = []
-
-    async def read(self, key: str) -> int:
-        op = len(self.ops)  # the operation starts (and is logged) before its first await
-        try:
-            return await super().read(key)
-        except StoreError as error:
-            self.raised.append(error)
-            raise
-        finally:
-            self.finished.append(self.ops[op])
-
-    async def write(self, key: str, value: int) -> None:
-        op = len(self.ops)
-        try:
-            await super().write(key, value)
-        except StoreError as error:
-            self.raised.append(error)
-            raise
-        finally:
-            self.finished.append(self.ops[op])
-
-
-def fail_first(kind: str) -> Callable[[StoreOp], bool]:
-    """A ``fail=`` rule for the fake store: the first ``kind`` operation raises."""
-    failed: list[StoreOp] = []
-
-    def rule(op: StoreOp) -> bool:
-        if op.op == kind and not failed:
-            failed.append(op)
-            return True
-        return False
-
-    return rule
-
-
-@dataclass
-class Outcome:
-    """How one increment run as a named task ended."""
-
-    ended: float
-    value: object = None
-    error: BaseException | None = None
-
-
-async def together(calls: dict[str, Callable[[], Awaitable[object]]]) -> dict[str, Outcome]:
-    """Start every call at this instant, each in a task named by its key (so the store
-    records who did what); wait for all of them and record when each ended."""
-    loop = asyncio.get_running_loop()
-    outcomes: dict[str, Outcome] = {}
-
-    async def timed(name: str, call: Callable[[], Awaitable[object]]) -> None:
-        try:
-            value = await call()
-        except verdict_errors:
-            raise
-        except Exception as error:
-            outcomes[name] = Outcome(loop.time(), error=error)
-        else:
-            outcomes[name] = Outcome(loop.time(), value=value)
-
-    tasks = [asyncio.create_task(timed(name, call), name=name) for name, call in calls.items()]
-    await asyncio.gather(*tasks)
-    return outcomes
-
-
-def trace(store: RecordingStore, key: str = KEY, *, since: float = 0.0, limit: int = 16) -> str:
-    """The store's operations on ``key`` in the order they took effect, with times counted
-    from ``since`` (the start of the scenario, so a replayed seed shows the same times)."""
-    finished = {id(op) for op in store.finished}
-    ordered = store.finished + [op for op in store.ops if id(op) not in finished]
-    shifted = FakeStore()
-    fakes.forget(shifted)  # a copy for the picture, not a store the code uses
-    shifted.ops = [
-        replace(
-            op, started=op.started - since, ended=None if op.ended is None else op.ended - since
-        )
-        for op in ordered
-    ]
-    return store_trace(shifted, key=key, limit=limit)
-
-
-def raise_first_error(outcomes: dict[str, Outcome]) -> None:
-    """An increment that raised where nothing should fail: the plugin explains it."""
-    for outcome in outcomes.values():
-        if outcome.error is not None:
-            raise outcome.error
+SHARED_LOCK = (
+    "a lock shared by every Counter (created at module level or as a class attribute) "
+    "makes them wait for each other: create one lock per Counter, in __init__"
+)
 
 
 # Plain increments and value() ---------------------------------------------------------
-
-
-def expect_new_value(got: object, expected: int, before: int, what: str) -> None:
-    if same(got, expected):
-        return
-    if same(got, before):
-        fail(
-            f"{what} returned {before}, the value before the increment: return the new "
-            f"value ({expected}), the one written back"
-        )
-    expect_same(got, expected, f"{what} with the store holding {before} must return {expected}")
-
-
-def expect_stored(store: RecordingStore, key: str, expected: int, what: str) -> None:
-    got = store.data.get(key)
-    expect(
-        same(got, expected),
-        f"after {what} the store holds {describe(got)} under {key!r} instead of {expected}: "
-        "write the new value back with `await store.write(key, new_value)`",
-        details=trace(store, key),
-    )
 
 
 @item(points=2)
@@ -224,7 +110,129 @@ async def test_value_reads_the_store(learner, world):
     )
 
 
-# Races ------------------------------------------------------------------------------------
+# Races -------------------------------------------------------------------------------
+
+
+@item(points=3)
+async def test_concurrent_increments_lose_no_update(learner, world):
+    """Concurrent increments on one Counter lose no update and each returns its own new value."""
+    # What the same increments return one after another: the values concurrent ones must
+    # return too, in some order (1, 2, ..., n for a correct counter).
+    sequential_store = RecordingStore({}, latency=LATENCY)
+    sequential = learner.Counter(sequential_store, KEY)
+    one_by_one = [(await world.call(sequential.increment)).result for _ in range(MOST)]
+    judge_returns = all(type(value) is int for value in one_by_one)
+
+    async def scenario(seed: int) -> None:
+        n = 5 + seed % (MOST - 4)
+        store = RecordingStore({}, latency=jitter(seed))
+        counter = learner.Counter(store, KEY)
+        start = world.now
+        outcomes = await together({f"increment #{i + 1}": counter.increment for i in range(n)})
+        raise_first_error(outcomes)
+        final = store.data.get(KEY, 0)
+        if not same(final, n):
+            if isinstance(final, int) and final < n:
+                what = f"{n - final} update(s) lost. {lost_update(store, KEY)}"
+            else:
+                what = "the store must end at exactly one per increment"
+            cause = await lock_per_call(world, learner, seed, n)
+            fail(
+                f"{n} concurrent increments of a counter at 0 left it at {describe(final)}: "
+                + (f"{what}. {cause}" if cause else f"{what}; {LOCK_HINT}"),
+                details=race_details(store, outcomes, start),
+            )
+        if judge_returns:
+            got = [outcome.value for outcome in outcomes.values()]
+            expected = sorted(one_by_one[:n])
+            if not (
+                all(type(value) is int for value in got)
+                and sorted(cast(list[int], got)) == expected
+            ):
+                fail(
+                    f"{n} concurrent increments reached {n}, but they returned "
+                    f"{describe(sorted(got, key=repr))} where, run one after another, they "
+                    f"return {describe(expected)}: each increment must return the value it "
+                    "wrote, taken inside the locked section (reading the store again after "
+                    "releasing the lock sees the other increments' updates)",
+                    details=race_details(store, outcomes, start),
+                )
+
+    await world.explore(scenario, count=SEEDS)
+
+
+# Independence -------------------------------------------------------------------------
+
+
+@item(points=2)
+async def test_counters_do_not_wait_for_each_other(learner, world):
+    """Increments on different Counters run at the same time: neither waits for the other."""
+    alone = learner.Counter(RecordingStore({}, latency=LATENCY), KEY)
+    run = await world.call(alone.increment)
+    run.result
+    single = run.duration
+
+    store = RecordingStore({}, latency=LATENCY)
+    a, b = learner.Counter(store, "a"), learner.Counter(store, "b")
+    await expect_side_by_side(
+        world, single, {"increment on key 'a'": a.increment, "increment on key 'b'": b.increment}
+    )
+    first = learner.Counter(RecordingStore({}, latency=LATENCY), KEY)
+    second = learner.Counter(RecordingStore({}, latency=LATENCY), KEY)
+    await expect_side_by_side(
+        world,
+        single,
+        {
+            f"increment on store 1, key {KEY!r}": first.increment,
+            f"increment on store 2, key {KEY!r}": second.increment,
+        },
+    )
+
+
+# Failures -----------------------------------------------------------------------------
+
+
+@item(points=1)
+async def test_failing_read_propagates(learner, world):
+    """When store.read raises, increment raises that error and the next increment still works."""
+    await expect_failure_propagates(world, learner, "read")
+
+
+@item(points=1)
+async def test_failing_write_propagates(learner, world):
+    """When store.write raises, increment raises that error and the next increment still works."""
+    await expect_failure_propagates(world, learner, "write")
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def raise_first_error(outcomes: dict[str, Ended]) -> None:
+    """An increment that raised where nothing should fail: the plugin explains it."""
+    for outcome in outcomes.values():
+        if outcome.error is not None:
+            raise outcome.error
+
+
+def expect_new_value(got: object, expected: int, before: int, what: str) -> None:
+    if same(got, expected):
+        return
+    if same(got, before):
+        fail(
+            f"{what} returned {before}, the value before the increment: return the new "
+            f"value ({expected}), the one written back"
+        )
+    expect_same(got, expected, f"{what} with the store holding {before} must return {expected}")
+
+
+def expect_stored(store: RecordingStore, key: str, expected: int, what: str) -> None:
+    got = store.data.get(key)
+    expect(
+        same(got, expected),
+        f"after {what} the store holds {describe(got)} under {key!r} instead of {expected}: "
+        "write the new value back with `await store.write(key, new_value)`",
+        details=store.trace(key),
+    )
 
 
 def lost_update(store: RecordingStore, key: str) -> str:
@@ -245,18 +253,18 @@ def lost_update(store: RecordingStore, key: str) -> str:
     return "the writes overlapped, and a write of an older value landed after a newer one"
 
 
-def race_details(store: RecordingStore, outcomes: dict[str, Outcome], since: float) -> str:
+def race_details(store: RecordingStore, outcomes: dict[str, Ended], since: float) -> str:
     returned = ", ".join(
         f"{name.removeprefix('increment ')} -> {describe(outcome.value)}"
         for name, outcome in outcomes.items()
     )
     return (
         f"store operations on {KEY!r}, in the order they took effect:\n"
-        f"{trace(store, since=since, limit=2 * MOST + 4)}\nreturned: {returned}"
+        f"{store.trace(KEY, since=since, limit=2 * MOST + 4)}\nreturned: {returned}"
     )
 
 
-async def lock_per_call(world, learner, seed: int, n: int) -> str | None:
+async def lock_per_call(world: World, learner: Any, seed: int, n: int) -> str | None:
     """Run the race scenario of ``seed`` again with the learner's locks watched; if every
     increment acquired only a lock it had created during its own call, say so (with the
     learner's lines that create one). ``None`` when that is not what happened."""
@@ -292,62 +300,8 @@ async def lock_per_call(world, learner, seed: int, n: int) -> str | None:
     return message
 
 
-@item(points=3)
-async def test_concurrent_increments_lose_no_update(learner, world):
-    """Concurrent increments on one Counter lose no update and each returns its own new value."""
-    # What the same increments return one after another: the values concurrent ones must
-    # return too, in some order (1, 2, ..., n for a correct counter).
-    sequential_store = RecordingStore({}, latency=LATENCY)
-    sequential = learner.Counter(sequential_store, KEY)
-    one_by_one = [(await world.call(sequential.increment)).result for _ in range(MOST)]
-    judge_returns = all(type(value) is int for value in one_by_one)
-
-    async def scenario(seed: int) -> None:
-        n = 5 + seed % (MOST - 4)
-        store = RecordingStore({}, latency=jitter(seed))
-        counter = learner.Counter(store, KEY)
-        start = world.now
-        outcomes = await together({f"increment #{i + 1}": counter.increment for i in range(n)})
-        raise_first_error(outcomes)
-        final = store.data.get(KEY, 0)
-        if not same(final, n):
-            if isinstance(final, int) and final < n:
-                what = f"{n - final} update(s) lost. {lost_update(store, KEY)}"
-            else:
-                what = "the store must end at exactly one per increment"
-            cause = await lock_per_call(world, learner, seed, n)
-            fail(
-                f"{n} concurrent increments of a counter at 0 left it at {describe(final)}: "
-                + (f"{what}. {cause}" if cause else f"{what}; {LOCK_HINT}"),
-                details=race_details(store, outcomes, start),
-            )
-        if judge_returns:
-            got = [outcome.value for outcome in outcomes.values()]
-            expected = sorted(one_by_one[:n])
-            if not (all(type(value) is int for value in got) and sorted(got) == expected):
-                fail(
-                    f"{n} concurrent increments reached {n}, but they returned "
-                    f"{describe(sorted(got, key=repr))} where, run one after another, they "
-                    f"return {describe(expected)}: each increment must return the value it "
-                    "wrote, taken inside the locked section (reading the store again after "
-                    "releasing the lock sees the other increments' updates)",
-                    details=race_details(store, outcomes, start),
-                )
-
-    await world.explore(scenario, count=SEEDS)
-
-
-# Independence -------------------------------------------------------------------------
-
-
-SHARED_LOCK = (
-    "a lock shared by every Counter (created at module level or as a class attribute) "
-    "makes them wait for each other: create one lock per Counter, in __init__"
-)
-
-
 async def expect_side_by_side(
-    world, single: float, counters: dict[str, Callable[[], Awaitable[object]]]
+    world: World, single: float, counters: dict[str, Callable[[], Awaitable[object]]]
 ) -> None:
     start = world.now
     outcomes = await together(counters)
@@ -374,35 +328,7 @@ async def expect_side_by_side(
         )
 
 
-@item(points=2)
-async def test_counters_do_not_wait_for_each_other(learner, world):
-    """Increments on different Counters run at the same time: neither waits for the other."""
-    alone = learner.Counter(RecordingStore({}, latency=LATENCY), KEY)
-    run = await world.call(alone.increment)
-    run.result
-    single = run.duration
-
-    store = RecordingStore({}, latency=LATENCY)
-    a, b = learner.Counter(store, "a"), learner.Counter(store, "b")
-    await expect_side_by_side(
-        world, single, {"increment on key 'a'": a.increment, "increment on key 'b'": b.increment}
-    )
-    first = learner.Counter(RecordingStore({}, latency=LATENCY), KEY)
-    second = learner.Counter(RecordingStore({}, latency=LATENCY), KEY)
-    await expect_side_by_side(
-        world,
-        single,
-        {
-            f"increment on store 1, key {KEY!r}": first.increment,
-            f"increment on store 2, key {KEY!r}": second.increment,
-        },
-    )
-
-
-# Failures -----------------------------------------------------------------------------
-
-
-async def next_increment(world, counter: object, failed: str) -> object:
+async def next_increment(world: World, counter: Any, failed: str) -> object:
     """Run one more increment after a failed one; it must finish (no lock left held)."""
     task = asyncio.create_task(counter.increment(), name="the next increment")
     done, _ = await asyncio.wait({task}, timeout=PATIENCE)
@@ -420,7 +346,7 @@ async def next_increment(world, counter: object, failed: str) -> object:
     return task.result()
 
 
-async def expect_failure_propagates(world, learner, kind: str) -> None:
+async def expect_failure_propagates(world: World, learner: Any, kind: str) -> None:
     # What one increment does to a store holding 5 when nothing fails: after the failure,
     # the next increment must do exactly that (the failed one left no trace).
     control = RecordingStore({KEY: 5}, latency=LATENCY)
@@ -439,14 +365,14 @@ async def expect_failure_propagates(world, learner, kind: str) -> None:
             f"increment never called {failed}({KEY!r}{', ...' if kind == 'write' else ''}): "
             "it must read the key's current value from the store and write the new one back "
             "each time",
-            details=trace(store, since=start),
+            details=store.trace(KEY, since=start),
         )
     if outcome.error is None:
         fail(
             f"increment returned {describe(outcome.value)} although {failed} raised "
             f"StoreError: the exception must propagate to the caller (do not catch it, retry "
             "or return something instead)",
-            details=trace(store, since=start),
+            details=store.trace(KEY, since=start),
         )
     if isinstance(outcome.error, BaseExceptionGroup):
         fail(
@@ -467,17 +393,5 @@ async def expect_failure_propagates(world, learner, kind: str) -> None:
         f"{describe(got)} where one increment from 5 gives {describe(expected)}: the failed "
         "increment left something behind (a count bumped before the write succeeded?); read "
         "the current value from the store each time",
-        details=trace(store, since=start),
+        details=store.trace(KEY, since=start),
     )
-
-
-@item(points=1)
-async def test_failing_read_propagates(learner, world):
-    """When store.read raises, increment raises that error and the next increment still works."""
-    await expect_failure_propagates(world, learner, "read")
-
-
-@item(points=1)
-async def test_failing_write_propagates(learner, world):
-    """When store.write raises, increment raises that error and the next increment still works."""
-    await expect_failure_propagates(world, learner, "write")

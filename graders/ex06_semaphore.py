@@ -34,24 +34,27 @@ import inspect
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from asynclings.harness import (
     FakeFetch,
     Reply,
     Run,
     Span,
+    World,
     close,
     describe,
     expect,
     expect_same,
     fail,
+    rebase,
     seconds,
     side_by_side,
     spans,
     timeline,
 )
+from asynclings.harness.calls import until_done_or_deadlock
 from asynclings.harness.handlers import quote_handlers, swallowing_handlers
-from asynclings.harness.loop import VirtualLoop
 from asynclings.harness.probes import expect_results_fetched
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
@@ -61,10 +64,8 @@ SETTLE = 100.0
 
 # Finishing order (b, a, c, d, e) differs from input order; limit 2.
 ORDER_LATENCIES = {"a": 3.0, "b": 1.0, "c": 2.5, "d": 0.75, "e": 1.5}
-
 # Limit 3: the greedy schedule ends at 5 s; batches of 3 leave slots idle from t=1.
 IDLE_LATENCIES = {"a": 3.0, "b": 1.0, "c": 2.0, "d": 1.5, "e": 0.5, "f": 2.5, "g": 1.0}
-
 # Limit 3, b and e fail. Finishing times rise with the input order (0.5, 1, 1.25,
 # 2.25, 3, 3.75), so this item does not depend on the order of the results.
 SLOT_REPLIES = {
@@ -75,7 +76,6 @@ SLOT_REPLIES = {
     "e": Reply(2.0, fail=True),
     "f": Reply(2.5),
 }
-
 # Limit 2, b fails at 0.5 s. Every event happens at its own instant, so the schedule
 # with the failure must be exactly the schedule without it.
 SLOW_LATENCIES = {"a": 1.25, "b": 0.5, "c": 1.0, "d": 0.75, "e": 1.125, "f": 0.875}
@@ -83,263 +83,9 @@ SLOW_FAILING = "b"
 SLOW_REPLIES = {
     url: Reply(after, fail=url == SLOW_FAILING) for url, after in SLOW_LATENCIES.items()
 }
-
 # Limit 2, cancelled at 1.5 s: a and c are in flight, d and e are waiting.
 CANCEL_LATENCIES = {"a": 1.0, "b": 2.0, "c": 1.0, "d": 1.0, "e": 1.0}
 CANCEL_AT = 1.5
-
-
-# Running crawl ------------------------------------------------------------------------
-
-
-async def _crawl(world, learner, fetch: FakeFetch, urls: Sequence[str], limit: int) -> Run:
-    """``world.call(learner.crawl, urls, fetch, limit)``; a deadlock becomes a verdict
-    that names its likely cause instead of a bare list of waiting tasks."""
-    crawl = learner.crawl
-    loop = world.loop
-    if not isinstance(loop, VirtualLoop):
-        return await world.call(crawl, list(urls), fetch, limit)
-    started = world.now
-    stuck = loop.deadlocked()
-    call = asyncio.ensure_future(world.call(crawl, list(urls), fetch, limit))
-    try:
-        await asyncio.wait({call, stuck}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not stuck.done():
-            stuck.cancel()
-    if call.done():
-        return call.result()
-    deadlock = stuck.result()
-    call.cancel()
-    await asyncio.wait({call}, timeout=1.0)
-    at = seconds(deadlock.now - started)
-    failed = [c.url for c in fetch.calls if c.outcome == "raised"]
-    if limit < 1:
-        message = (
-            f"crawl(urls, fetch, limit={limit}) never returned: with no permit to hand out, "
-            "no fetch can ever start and everything waits forever (asyncio.Semaphore(0) "
-            "is allowed); check `limit < 1` first and raise ValueError"
-        )
-    elif failed:
-        message = (
-            f"crawl(..., limit={limit}) never finished: at t={at} every url not yet fetched "
-            f"waits for a permit, but nothing is in flight to give one back. fetch() raised "
-            f"for {describe(failed)} and those permits were never released: release the "
-            "permit even when fetch raises (`async with semaphore:`, or `finally:`)"
-        )
-    elif not fetch.calls:
-        message = (
-            f"crawl(..., limit={limit}) never finished and never started a fetch: every task "
-            f"waits from t={at} on for something nothing will give (a semaphore with fewer "
-            "than `limit` permits, say Semaphore(limit - 1) with limit 1?)"
-        )
-    else:
-        message = (
-            f"crawl(..., limit={limit}) never finished: at t={at} every task waits and "
-            "nothing can wake it (a permit that is never released, an event never set)"
-        )
-    graders = {asyncio.current_task().get_name(), call.get_name()}
-    waits = [wait for wait in deadlock.waits if wait.name not in graders]
-    fail(message, details="\n".join(wait.describe() for wait in waits))
-
-
-async def _settle() -> None:
-    """Let whatever a call left running (after it raised, say) play out."""
-    await asyncio.sleep(SETTLE)
-
-
-# Schedules and pictures -----------------------------------------------------------------
-
-
-def _greedy(fetch: FakeFetch, urls: Sequence[str], limit: int) -> list[Span]:
-    """The schedule of a pool of ``limit`` slots that starts the urls in input order and
-    refills a slot the moment its fetch ends: one crawl with no idle slot."""
-    free_at = [0.0] * max(limit, 1)
-    rows = []
-    for url in urls:
-        reply = fetch.reply_for(url, 0)
-        start = heapq.heappop(free_at)
-        end = start + reply.after
-        heapq.heappush(free_at, end)
-        rows.append(Span(url, start, end, "raised" if reply.fail else "returned"))
-    return rows
-
-
-def _yours(run: Run, fetch: FakeFetch) -> list[Span]:
-    """The learner's fetches, timed from the start of ``run``."""
-    return [
-        Span(
-            s.label,
-            s.start - run.started,
-            None if s.end is None else s.end - run.started,
-            s.outcome,
-        )
-        for s in spans(fetch.calls)
-    ]
-
-
-def _picture(run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int) -> str:
-    return side_by_side(_yours(run, fetch), _greedy(fetch, urls, limit))
-
-
-def _timeline(fetch: FakeFetch, until: float) -> str:
-    """The fetches on their own, up to ``until``, for pictures with nothing to compare."""
-    rows = timeline(spans(fetch.calls), until=until)
-    return "\n".join([*rows, "('=' in flight, 'x' cancelled, '>' still running)"])
-
-
-def _many(count: int, noun: str) -> str:
-    plural = "fetches" if noun == "fetch" else f"{noun}s"
-    return f"{count} {noun if count == 1 else plural}"
-
-
-def _finished_at(fetch: FakeFetch, url: str) -> float | None:
-    """When ``url`` was first fetched to the end (returned or raised)."""
-    ends = [
-        call.ended
-        for call in fetch.calls_for(url)
-        if call.outcome in ("returned", "raised") and call.ended is not None
-    ]
-    return min(ends, default=None)
-
-
-# Checks ---------------------------------------------------------------------------------
-
-
-def _expect_no_error_of_its_own(got: object, fetch: FakeFetch) -> None:
-    """No slot holds an exception that fetch did not raise (the learner's code failed)."""
-    if not isinstance(got, list):
-        return
-    raised = [call.error for call in fetch.calls if call.error is not None]
-    for index, slot in enumerate(got):
-        if not isinstance(slot, BaseException) or any(slot is error for error in raised):
-            continue
-        try:
-            text = str(slot)
-        except Exception:
-            text = ""
-        note = ""
-        if "different event loop" in text:
-            note = (
-                ": an asyncio.Semaphore created once (at import time, in a global or as a "
-                "default argument) belongs to the first event loop that used it; create "
-                "it inside crawl, once per call"
-            )
-        fail(
-            f"slot {index} of the result holds {describe(slot)}, which fetch never raised: "
-            f"your own code failed there{note}"
-        )
-
-
-def _expect_at_most(run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int) -> None:
-    if fetch.max_in_flight <= limit:
-        return
-    moment, in_flight = next((t, n) for t, n in fetch.in_flight_history if n > limit)
-    at_once = [call for call in fetch.calls if call.started == run.started]
-    if len(at_once) == len(urls) > limit:
-        cause = (
-            f"all {len(urls)} fetches started at once, so nothing held them back. Hold a "
-            "semaphore permit for the whole `await fetch(url)` (`async with semaphore: "
-            "return await fetch(url)`); a permit taken only to create the coroutine or "
-            "task, and given back before it is awaited, limits nothing"
-        )
-    else:
-        cause = (
-            "more fetches ran than there are permits: await each fetch inside "
-            "`async with semaphore:` and give each permit back exactly once"
-        )
-    fail(
-        f"at t={seconds(moment - run.started)} {in_flight} fetches were in flight with "
-        f"limit={limit}; there must never be more than `limit` at once: {cause}",
-        details=_picture(run, fetch, urls, limit),
-    )
-
-
-def _looks_batched(fetch: FakeFetch) -> bool:
-    """Each group of fetches started only once every earlier fetch had ended."""
-    starts = sorted({call.started for call in fetch.calls})
-    return len(starts) > 1 and all(
-        all(
-            call.ended is not None and call.ended <= start
-            for call in fetch.calls
-            if call.started < start
-        )
-        for start in starts[1:]
-    )
-
-
-@dataclass(frozen=True)
-class IdleSlot:
-    """A moment of a run when fewer than ``min(limit, unfinished)`` fetches were in flight."""
-
-    moment: float
-    """Seconds from the start of the run."""
-    in_flight: int
-    waiting: int
-    idle: int
-
-    def describe(self, limit: int) -> str:
-        were = "was" if self.in_flight == 1 else "were"
-        return (
-            f"at t={seconds(self.moment)} only {_many(self.in_flight, 'fetch')} {were} in "
-            f"flight with limit={limit} while {_many(self.waiting, 'url')} still waited to "
-            f"start: {_many(self.idle, 'slot')} sat idle"
-        )
-
-
-def _first_idle_slot(
-    run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int
-) -> IdleSlot | None:
-    """The first moment (after all that happened at it) with fewer fetches in flight
-    than ``min(limit, urls not finished yet)``, if any."""
-    finished = [_finished_at(fetch, url) for url in urls]
-    moments = sorted({run.started, *(t for t, _ in fetch.in_flight_history if t >= run.started)})
-    for moment in moments:
-        unfinished = sum(1 for end in finished if end is None or end > moment)
-        if unfinished == 0:
-            return None
-        in_flight = fetch.in_flight_at(moment)
-        wanted = min(limit, unfinished)
-        if in_flight < wanted:
-            return IdleSlot(
-                moment - run.started, in_flight, unfinished - in_flight, wanted - in_flight
-            )
-    return None
-
-
-def _expect_no_idle_slot(run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int) -> None:
-    """At every moment, in flight >= min(limit, urls not finished yet)."""
-    slot = _first_idle_slot(run, fetch, urls, limit)
-    if slot is None:
-        return
-    if fetch.max_in_flight == 1 < limit:
-        cause = (
-            "the fetches ran one at a time. Start a task for every url and let an "
-            "asyncio.Semaphore(limit) admit `limit` of them at once"
-        )
-    elif _looks_batched(fetch):
-        cause = (
-            "the fetches ran in fixed-size batches, and each batch waited for its "
-            "slowest fetch while the slots of the fetches already done stayed empty. "
-            "Start every url's task at once and let an asyncio.Semaphore(limit) hand "
-            "a finished fetch's permit straight to the next url"
-        )
-    elif fetch.max_in_flight < min(limit, len(urls)):
-        cause = (
-            f"never more than {fetch.max_in_flight} fetches were in flight at once: "
-            "the semaphore (or the pool of workers) has fewer than `limit` slots"
-        )
-    else:
-        cause = (
-            "a slot was not refilled the moment its fetch ended (each worker with its "
-            "own share of the urls, or a refill that waits for more than one fetch?). "
-            "The next url must start as soon as any fetch ends"
-        )
-    fail(
-        f"{slot.describe(limit)}: {cause}",
-        details=_picture(run, fetch, urls, limit)
-        + "\n(expected: one schedule with no idle slot; any start order is fine)",
-    )
 
 
 # Rubric items ---------------------------------------------------------------------------
@@ -606,79 +352,6 @@ async def test_each_url_fetched_once(learner, world):
     )
 
 
-def _urls(urls: Sequence[str]) -> str:
-    """``'d'``, ``'d' and 'e'``, ``'c', 'd' and 'e'``."""
-    quoted = [repr(url) for url in urls]
-    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
-
-
-def _fetches_of(urls: Sequence[str]) -> str:
-    return f"{'the fetch' if len(urls) == 1 else 'fetches'} of {_urls(urls)}"
-
-
-def _swallowers(
-    fetch: FakeFetch, since: float, tasks: dict[str, asyncio.Task], crawl_task: str
-) -> list[str]:
-    """What each task whose fetch was cancelled at or after ``since`` did instead of
-    ending cancelled: facts observed in the run, one phrase per task."""
-    found = []
-    for call in fetch.calls:
-        if call.outcome != "cancelled" or call.ended is None or call.ended < since:
-            continue
-        if call.task == crawl_task:
-            who = f"crawl itself, awaiting fetch({call.url!r}),"
-        else:
-            who = f"the task running fetch({call.url!r})"
-        later = [
-            other.url
-            for other in fetch.calls
-            if other.task == call.task and other is not call and other.started >= call.ended
-        ]
-        if later:
-            found.append(f"{who} caught its CancelledError and went on to fetch {_urls(later)}")
-            continue
-        task = tasks.get(call.task)
-        if task is None or not task.done() or task.cancelled():
-            continue
-        error = task.exception()
-        outcome = "finished normally" if error is None else f"raised {type(error).__name__}"
-        found.append(f"{who} caught its CancelledError and {outcome} instead of ending cancelled")
-    return found
-
-
-def _why_not_stopped(learner, facts: Sequence[str]) -> str:
-    """The cause of a cancellation that did not stop crawl, as sentences: the learner's
-    own ``except`` clause (quoted) and what the tasks did, or the general rule when
-    neither is known."""
-    handlers = swallowing_handlers(learner.path)
-    if handlers:
-        first = next((h for h in handlers if h.function not in ("crawl", None)), handlers[0])
-        in_crawl = first.function == "crawl"
-        cause = f"{'crawl itself' if in_crawl else 'A worker'} {first.why}"
-    elif facts:
-        in_crawl = False
-        cause = "A task crawl started caught the CancelledError and carried on"
-    else:
-        return (
-            "CancelledError is a BaseException: a bare `except:`, `except BaseException` or "
-            "`except asyncio.CancelledError` catches it; let it propagate (re-raise it after "
-            "any clean-up)"
-        )
-    if in_crawl:
-        advice = (
-            "Clean up in that clause (cancel the tasks you started and await them), then "
-            "`raise` to let CancelledError propagate"
-        )
-    else:
-        advice = (
-            "Catch `Exception` around each fetch (the fetch's errors are Exceptions; "
-            "CancelledError is not one) and let CancelledError propagate; a clause that "
-            "must catch it has to clean up and `raise` it again"
-        )
-    shown = f": {'; '.join(facts)}" if facts else ""
-    return f"{cause}{shown}. {advice}{quote_handlers(handlers)}"
-
-
 @item(points=1)
 async def test_cancellation_propagates(learner, world):
     """Cancelling crawl propagates CancelledError at once and leaves none of its fetches running."""
@@ -768,3 +441,319 @@ async def test_cancellation_propagates(learner, world):
         "left behind kept crawling",
         details=_timeline(fetch, world.now),
     )
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+# Running crawl ------------------------------------------------------------------------
+
+
+async def _crawl(
+    world: World, learner: Any, fetch: FakeFetch, urls: Sequence[str], limit: int
+) -> Run:
+    """``world.call(learner.crawl, urls, fetch, limit)``; a deadlock becomes a verdict
+    that names its likely cause instead of a bare list of waiting tasks."""
+    crawl = learner.crawl
+    started = world.now
+    call = asyncio.ensure_future(world.call(crawl, list(urls), fetch, limit))
+    deadlock = await until_done_or_deadlock([call])
+    if deadlock is None:
+        return call.result()
+    call.cancel()
+    await asyncio.wait({call}, timeout=1.0)
+    at = seconds(deadlock.now - started)
+    failed = [c.url for c in fetch.calls if c.outcome == "raised"]
+    if limit < 1:
+        message = (
+            f"crawl(urls, fetch, limit={limit}) never returned: with no permit to hand out, "
+            "no fetch can ever start and everything waits forever (asyncio.Semaphore(0) "
+            "is allowed); check `limit < 1` first and raise ValueError"
+        )
+    elif failed:
+        message = (
+            f"crawl(..., limit={limit}) never finished: at t={at} every url not yet fetched "
+            f"waits for a permit, but nothing is in flight to give one back. fetch() raised "
+            f"for {describe(failed)} and those permits were never released: release the "
+            "permit even when fetch raises (`async with semaphore:`, or `finally:`)"
+        )
+    elif not fetch.calls:
+        message = (
+            f"crawl(..., limit={limit}) never finished and never started a fetch: every task "
+            f"waits from t={at} on for something nothing will give (a semaphore with fewer "
+            "than `limit` permits, say Semaphore(limit - 1) with limit 1?)"
+        )
+    else:
+        message = (
+            f"crawl(..., limit={limit}) never finished: at t={at} every task waits and "
+            "nothing can wake it (a permit that is never released, an event never set)"
+        )
+    me = asyncio.current_task()
+    assert me is not None
+    graders = {me.get_name(), call.get_name()}
+    waits = [wait for wait in deadlock.waits if wait.name not in graders]
+    fail(message, details="\n".join(wait.describe() for wait in waits))
+
+
+async def _settle() -> None:
+    """Let whatever a call left running (after it raised, say) play out."""
+    await asyncio.sleep(SETTLE)
+
+
+# Schedules and pictures -----------------------------------------------------------------
+
+
+def _greedy(fetch: FakeFetch, urls: Sequence[str], limit: int) -> list[Span]:
+    """The schedule of a pool of ``limit`` slots that starts the urls in input order and
+    refills a slot the moment its fetch ends: one crawl with no idle slot."""
+    free_at = [0.0] * max(limit, 1)
+    rows = []
+    for url in urls:
+        reply = fetch.reply_for(url, 0)
+        start = heapq.heappop(free_at)
+        end = start + reply.after
+        heapq.heappush(free_at, end)
+        rows.append(Span(url, start, end, "raised" if reply.fail else "returned"))
+    return rows
+
+
+def _yours(run: Run, fetch: FakeFetch) -> list[Span]:
+    """The learner's fetches, timed from the start of ``run``."""
+    return rebase(spans(fetch.calls), run.started)
+
+
+def _picture(run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int) -> str:
+    return side_by_side(_yours(run, fetch), _greedy(fetch, urls, limit))
+
+
+def _timeline(fetch: FakeFetch, until: float) -> str:
+    """The fetches on their own, up to ``until``, for pictures with nothing to compare."""
+    rows = timeline(spans(fetch.calls), until=until)
+    return "\n".join([*rows, "('=' in flight, 'x' cancelled, '>' still running)"])
+
+
+def _many(count: int, noun: str) -> str:
+    plural = "fetches" if noun == "fetch" else f"{noun}s"
+    return f"{count} {noun if count == 1 else plural}"
+
+
+def _finished_at(fetch: FakeFetch, url: str) -> float | None:
+    """When ``url`` was first fetched to the end (returned or raised)."""
+    ends = [
+        call.ended
+        for call in fetch.calls_for(url)
+        if call.outcome in ("returned", "raised") and call.ended is not None
+    ]
+    return min(ends, default=None)
+
+
+# Checks ---------------------------------------------------------------------------------
+
+
+def _expect_no_error_of_its_own(got: object, fetch: FakeFetch) -> None:
+    """No slot holds an exception that fetch did not raise (the learner's code failed)."""
+    if not isinstance(got, list):
+        return
+    raised = [call.error for call in fetch.calls if call.error is not None]
+    for index, slot in enumerate(got):
+        if not isinstance(slot, BaseException) or any(slot is error for error in raised):
+            continue
+        try:
+            text = str(slot)
+        except Exception:
+            text = ""
+        note = ""
+        if "different event loop" in text:
+            note = (
+                ": an asyncio.Semaphore created once (at import time, in a global or as a "
+                "default argument) belongs to the first event loop that used it; create "
+                "it inside crawl, once per call"
+            )
+        fail(
+            f"slot {index} of the result holds {describe(slot)}, which fetch never raised: "
+            f"your own code failed there{note}"
+        )
+
+
+def _expect_at_most(run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int) -> None:
+    if fetch.max_in_flight <= limit:
+        return
+    moment, in_flight = next((t, n) for t, n in fetch.in_flight_history if n > limit)
+    at_once = [call for call in fetch.calls if call.started == run.started]
+    if len(at_once) == len(urls) > limit:
+        cause = (
+            f"all {len(urls)} fetches started at once, so nothing held them back. Hold a "
+            "semaphore permit for the whole `await fetch(url)` (`async with semaphore: "
+            "return await fetch(url)`); a permit taken only to create the coroutine or "
+            "task, and given back before it is awaited, limits nothing"
+        )
+    else:
+        cause = (
+            "more fetches ran than there are permits: await each fetch inside "
+            "`async with semaphore:` and give each permit back exactly once"
+        )
+    fail(
+        f"at t={seconds(moment - run.started)} {in_flight} fetches were in flight with "
+        f"limit={limit}; there must never be more than `limit` at once: {cause}",
+        details=_picture(run, fetch, urls, limit),
+    )
+
+
+def _looks_batched(fetch: FakeFetch) -> bool:
+    """Each group of fetches started only once every earlier fetch had ended."""
+    starts = sorted({call.started for call in fetch.calls})
+    return len(starts) > 1 and all(
+        all(
+            call.ended is not None and call.ended <= start
+            for call in fetch.calls
+            if call.started < start
+        )
+        for start in starts[1:]
+    )
+
+
+@dataclass(frozen=True)
+class IdleSlot:
+    """A moment of a run when fewer than ``min(limit, unfinished)`` fetches were in flight."""
+
+    moment: float
+    """Seconds from the start of the run."""
+    in_flight: int
+    waiting: int
+    idle: int
+
+    def describe(self, limit: int) -> str:
+        were = "was" if self.in_flight == 1 else "were"
+        return (
+            f"at t={seconds(self.moment)} only {_many(self.in_flight, 'fetch')} {were} in "
+            f"flight with limit={limit} while {_many(self.waiting, 'url')} still waited to "
+            f"start: {_many(self.idle, 'slot')} sat idle"
+        )
+
+
+def _first_idle_slot(
+    run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int
+) -> IdleSlot | None:
+    """The first moment (after all that happened at it) with fewer fetches in flight
+    than ``min(limit, urls not finished yet)``, if any."""
+    finished = [_finished_at(fetch, url) for url in urls]
+    moments = sorted({run.started, *(t for t, _ in fetch.in_flight_history if t >= run.started)})
+    for moment in moments:
+        unfinished = sum(1 for end in finished if end is None or end > moment)
+        if unfinished == 0:
+            return None
+        in_flight = fetch.in_flight_at(moment)
+        wanted = min(limit, unfinished)
+        if in_flight < wanted:
+            return IdleSlot(
+                moment - run.started, in_flight, unfinished - in_flight, wanted - in_flight
+            )
+    return None
+
+
+def _expect_no_idle_slot(run: Run, fetch: FakeFetch, urls: Sequence[str], limit: int) -> None:
+    """At every moment, in flight >= min(limit, urls not finished yet)."""
+    slot = _first_idle_slot(run, fetch, urls, limit)
+    if slot is None:
+        return
+    if fetch.max_in_flight == 1 < limit:
+        cause = (
+            "the fetches ran one at a time. Start a task for every url and let an "
+            "asyncio.Semaphore(limit) admit `limit` of them at once"
+        )
+    elif _looks_batched(fetch):
+        cause = (
+            "the fetches ran in fixed-size batches, and each batch waited for its "
+            "slowest fetch while the slots of the fetches already done stayed empty. "
+            "Start every url's task at once and let an asyncio.Semaphore(limit) hand "
+            "a finished fetch's permit straight to the next url"
+        )
+    elif fetch.max_in_flight < min(limit, len(urls)):
+        cause = (
+            f"never more than {fetch.max_in_flight} fetches were in flight at once: "
+            "the semaphore (or the pool of workers) has fewer than `limit` slots"
+        )
+    else:
+        cause = (
+            "a slot was not refilled the moment its fetch ended (each worker with its "
+            "own share of the urls, or a refill that waits for more than one fetch?). "
+            "The next url must start as soon as any fetch ends"
+        )
+    fail(
+        f"{slot.describe(limit)}: {cause}",
+        details=_picture(run, fetch, urls, limit)
+        + "\n(expected: one schedule with no idle slot; any start order is fine)",
+    )
+
+
+def _urls(urls: Sequence[str]) -> str:
+    """``'d'``, ``'d' and 'e'``, ``'c', 'd' and 'e'``."""
+    quoted = [repr(url) for url in urls]
+    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
+def _fetches_of(urls: Sequence[str]) -> str:
+    return f"{'the fetch' if len(urls) == 1 else 'fetches'} of {_urls(urls)}"
+
+
+def _swallowers(
+    fetch: FakeFetch, since: float, tasks: dict[str, asyncio.Task[Any]], crawl_task: str
+) -> list[str]:
+    """What each task whose fetch was cancelled at or after ``since`` did instead of
+    ending cancelled: facts observed in the run, one phrase per task."""
+    found = []
+    for call in fetch.calls:
+        if call.outcome != "cancelled" or call.ended is None or call.ended < since:
+            continue
+        if call.task == crawl_task:
+            who = f"crawl itself, awaiting fetch({call.url!r}),"
+        else:
+            who = f"the task running fetch({call.url!r})"
+        later = [
+            other.url
+            for other in fetch.calls
+            if other.task == call.task and other is not call and other.started >= call.ended
+        ]
+        if later:
+            found.append(f"{who} caught its CancelledError and went on to fetch {_urls(later)}")
+            continue
+        task = tasks.get(call.task)
+        if task is None or not task.done() or task.cancelled():
+            continue
+        error = task.exception()
+        outcome = "finished normally" if error is None else f"raised {type(error).__name__}"
+        found.append(f"{who} caught its CancelledError and {outcome} instead of ending cancelled")
+    return found
+
+
+def _why_not_stopped(learner, facts: Sequence[str]) -> str:
+    """The cause of a cancellation that did not stop crawl, as sentences: the learner's
+    own ``except`` clause (quoted) and what the tasks did, or the general rule when
+    neither is known."""
+    handlers = swallowing_handlers(learner.path)
+    if handlers:
+        first = next((h for h in handlers if h.function not in ("crawl", None)), handlers[0])
+        in_crawl = first.function == "crawl"
+        cause = f"{'crawl itself' if in_crawl else 'A worker'} {first.why}"
+    elif facts:
+        in_crawl = False
+        cause = "A task crawl started caught the CancelledError and carried on"
+    else:
+        return (
+            "CancelledError is a BaseException: a bare `except:`, `except BaseException` or "
+            "`except asyncio.CancelledError` catches it; let it propagate (re-raise it after "
+            "any clean-up)"
+        )
+    if in_crawl:
+        advice = (
+            "Clean up in that clause (cancel the tasks you started and await them), then "
+            "`raise` to let CancelledError propagate"
+        )
+    else:
+        advice = (
+            "Catch `Exception` around each fetch (the fetch's errors are Exceptions; "
+            "CancelledError is not one) and let CancelledError propagate; a clause that "
+            "must catch it has to clean up and `raise` it again"
+        )
+    shown = f": {'; '.join(facts)}" if facts else ""
+    return f"{cause}{shown}. {advice}{quote_handlers(handlers)}"

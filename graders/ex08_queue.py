@@ -10,7 +10,6 @@ never blur the picture. Times shown to the learner count from the start of each 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import asynclings
-from asynclings.harness import describe, expect, expect_same, fail, seconds
+from asynclings.harness import (
+    describe,
+    expect,
+    expect_awaitable,
+    expect_callable,
+    expect_same,
+    fail,
+    moment,
+)
+from asynclings.harness.calls import where_tasks_wait
 from asynclings.harness.loop import TaskWait, task_waits
 from asynclings.harness.sources import Conveyor, HandleCall
 from asynclings.harness.timeline import Span, timeline
@@ -31,6 +39,286 @@ MIXED_ITEMS: list[object] = [0, "", "apple", 1, "pear", 2, "plum", 3, "fig", 4, 
 STUCK_AFTER = 1000.0
 """Simulated seconds after which a pump run counts as stuck (the longest correct run
 here takes under 100)."""
+
+_KIT = str(Path(asynclings.__file__).parent)
+
+
+# Rubric -----------------------------------------------------------------------------
+
+
+@item(points=1)
+async def test_each_item_handled_once(learner, world):
+    """pump calls handle once per item of the source and returns how many it handled."""
+    for scenario, items in (
+        (Scenario(len(MIXED_ITEMS), 3, 2, handle=cycle(1.0, 0.5, 2.0)), MIXED_ITEMS),
+        (Scenario(5, workers=4, maxsize=1, produce=0.5, handle=1.0), None),
+        (Scenario(0, workers=2, maxsize=2), None),
+    ):
+        conveyor = scenario.conveyor(items)
+        what = args(scenario.workers, scenario.maxsize)
+        run, _ = await scenario.run(learner, world, conveyor)
+        run.result  # an exception here is the verdict
+        expect_all_handled(conveyor, what)
+        expect_same(
+            run.value,
+            scenario.count,
+            f"pump({what}) handled {scenario.count} items but did not return that number",
+        )
+
+
+@item(points=1)
+async def test_never_more_than_workers(learner, world):
+    """At most `workers` handles run at once, all from `workers` worker tasks."""
+    for scenario in (
+        FAST_SOURCE_SLOW_HANDLES,
+        Scenario(6, workers=1, maxsize=3, handle=0.5),
+        SLOW_SOURCE_SLOW_HANDLES,
+        Scenario(12, workers=2, maxsize=4, handle=cycle(0.25, 1.0)),
+    ):
+        conveyor = scenario.conveyor()
+        workers, what = scenario.workers, args(scenario.workers, scenario.maxsize)
+        run, _ = await scenario.run(learner, world, conveyor)
+        run.result
+        expect(
+            conveyor.max_in_flight <= workers,
+            f"pump({what}) had {conveyor.max_in_flight} handles running at once; at most "
+            f"`workers` = {workers} may run: start exactly `workers` worker tasks, and let "
+            "only them call handle",
+            details=picture(conveyor),
+        )
+        tasks = conveyor.handle.tasks()
+        expect(
+            len(tasks) <= workers,
+            f"pump({what}) called handle from {len(tasks)} different tasks; the contract asks "
+            f"for exactly `workers` = {workers} worker tasks, each taking item after item "
+            "from the queue (not a new task per item)",
+        )
+
+
+@item(points=1)
+async def test_workers_busy_while_items_wait(learner, world):
+    """Exactly `workers` handles run whenever items are waiting, with a fast or a slow source."""
+
+    async def check(scenario: Scenario) -> None:
+        conveyor = scenario.conveyor()
+        run, _ = await scenario.run(learner, world, conveyor)
+        run.result
+        expect_busy_workers(conveyor, scenario.workers, scenario.maxsize)
+
+    for scenario in (FAST_SOURCE_SLOW_HANDLES, SLOW_SOURCE_QUICK_HANDLES, SLOW_SOURCE_SLOW_HANDLES):
+        await check(scenario)
+    await world.explore(lambda seed: check(seeded(seed)), count=40)
+
+
+@item(points=2)
+async def test_backpressure(learner, world):
+    """pump never reads more than `maxsize + workers` items ahead of the finished handles."""
+
+    async def check(scenario: Scenario) -> None:
+        conveyor = scenario.conveyor()
+        run, _ = await scenario.run(learner, world, conveyor)
+        run.result
+        expect_backpressure(conveyor, scenario.workers, scenario.maxsize)
+
+    for workers, maxsize in ((1, 1), (2, 3), (3, 1)):
+        await check(Scenario(20, workers, maxsize, handle=cycle(1.0, 2.0)))
+    await world.explore(lambda seed: check(seeded(seed)), count=40)
+
+
+@item(points=1)
+async def test_failure_propagates(learner, world):
+    """When handle raises, pump raises that same exception object (not wrapped, not swallowed)."""
+    for scenario, failing in FAILURES:
+        conveyor = scenario.conveyor()
+        run, _ = await scenario.run(learner, world, conveyor)
+        call = failure_of(conveyor, failing)
+        what = f"handle({call.item!r})"
+        if run.error is None:
+            fail(
+                f"pump returned {describe(run.value)} although {what} raised {call.error!r}: "
+                "a failing handle must make pump raise that exception (a worker that catches "
+                "it and carries on swallows it)",
+                details=picture(conveyor),
+            )
+        if isinstance(run.error, BaseExceptionGroup):
+            fail(
+                f"pump raised an ExceptionGroup wrapping the error of {what}; the contract asks "
+                "for the original exception itself: with a TaskGroup, catch the group and "
+                "raise its exception (`except ExceptionGroup as group: raise "
+                "group.exceptions[0]`)"
+            )
+        expect(
+            run.error is call.error,
+            f"pump raised {type(run.error).__name__}: {run.error} instead of the exception "
+            f"{what} raised ({call.error!r}): let that exception object propagate unchanged",
+        )
+
+
+@item(points=1)
+async def test_failure_stops_source_and_cancels_workers(learner, world):
+    """After a handle fails, pump reads no more items and cancels the handles still running."""
+    for scenario, failing in FAILURES:
+        conveyor = scenario.conveyor()
+        await scenario.run(learner, world, conveyor)
+        call = failure_of(conveyor, failing)
+        failed_at = call.ended
+        assert failed_at is not None
+        head = f"after handle({call.item!r}) raised at {at(conveyor, failed_at)}"
+        later_asks = [when for when in conveyor.ask_times() if when > failed_at]
+        if later_asks:
+            fail(
+                f"{head}, pump still asked the source for {len(later_asks)} more item(s) "
+                f"(the first at {at(conveyor, later_asks[0])}): once a handle fails, stop "
+                "reading the source",
+                details=picture(conveyor),
+            )
+        later_starts = [c for c in conveyor.handle.calls if c.started > failed_at]
+        if later_starts:
+            fail(
+                f"{head}, pump still started handle({later_starts[0].item!r}) at "
+                f"{at(conveyor, later_starts[0].started)}: once a handle fails, cancel the "
+                "workers instead of letting them take more items from the queue",
+                details=picture(conveyor),
+            )
+        not_cancelled = running_on(conveyor, failed_at, besides=call)
+        if not_cancelled:
+            first = not_cancelled[0]
+            fail(
+                f"{head}, handle({first.item!r}) {ran_on(conveyor, first)}: when a handle "
+                "fails, cancel the other workers (their handles see CancelledError), e.g. by "
+                "running them in an asyncio.TaskGroup or with task.cancel()",
+                details=picture(conveyor),
+            )
+
+
+@item(points=1)
+async def test_no_worker_left_running(learner, world):
+    """When pump returns or raises, every worker task it started has finished."""
+    success = Scenario(8, workers=3, maxsize=2, handle=cycle(1.0, 0.5))
+    for scenario, how in ((success, "returned"), *((s, "raised") for s, _ in FAILURES)):
+        conveyor = scenario.conveyor()
+        run, at_exit = await scenario.run(learner, world, conveyor)
+        if how == "returned":
+            run.result
+        ended = at(conveyor, run.ended)
+        if at_exit.handles:
+            fail(
+                f"pump {how} at {ended} while handle({at_exit.handles[0].item!r}) was still "
+                "running: cancel the workers and await them (task.cancel() only asks; `await "
+                "asyncio.gather(*tasks, return_exceptions=True)` waits until they have "
+                "stopped) before returning or raising",
+                details=picture(conveyor),
+            )
+        left = at_exit.tasks or run.leftover
+        expect(
+            not left,
+            f"pump {how} at {ended} while {len(left)} task(s) it started were still running: "
+            "once the queue is drained (or a handle failed), cancel the worker tasks and "
+            "await them before returning, e.g. by creating them in an asyncio.TaskGroup",
+            details=where_tasks_wait(left),
+        )
+
+
+@item(points=1)
+async def test_cancelling_pump(learner, world):
+    """Cancelling pump propagates CancelledError and cancels the handles it started."""
+    pump = expect_callable(learner.pump, "pump")
+    conveyor = Conveyor(jobs(20), handle=1.0)
+    conveyor.origin = world.now
+    before = world.tasks()
+    task = asyncio.ensure_future(
+        expect_awaitable(pump(conveyor.source, conveyor.handle, workers=2, maxsize=2), "pump")
+    )
+    await asyncio.sleep(2.5)
+    cancelled_at = world.now
+    if task.done():
+        task.result()  # an exception here is the verdict
+        fail(
+            f"pump returned {describe(task.result())} by t=2.5, before 2 workers could "
+            "handle 20 items of 1 s each",
+            details=picture(conveyor),
+        )
+    task.cancel()
+    try:
+        value = await task
+    except asyncio.CancelledError:
+        pass
+    except verdict_errors:
+        raise
+    except Exception as error:
+        fail(
+            f"pump, cancelled at t=2.5, raised {type(error).__name__}: {error} instead of "
+            "letting CancelledError propagate",
+            details=picture(conveyor),
+        )
+    else:
+        fail(
+            f"pump, cancelled at t=2.5, returned {describe(value)} at {at(conveyor, world.now)}: "
+            "cancellation must propagate (never catch CancelledError without raising it "
+            "again)",
+            details=picture(conveyor),
+        )
+    finished = at(conveyor, world.now)
+    await world.idle()
+    later = [c for c in conveyor.handle.calls if c.started > cancelled_at]
+    if later:
+        fail(
+            f"pump, cancelled at t=2.5, still started handle({later[0].item!r}) at "
+            f"{at(conveyor, later[0].started)}: cancelling pump must cancel its workers",
+            details=picture(conveyor),
+        )
+    not_cancelled = running_on(conveyor, cancelled_at)
+    if not_cancelled:
+        fail(
+            f"pump was cancelled at t=2.5 and had finished at {finished}, but "
+            f"handle({not_cancelled[0].item!r}) {ran_on(conveyor, not_cancelled[0])}: "
+            "cancelling pump must cancel the worker tasks (create them in an "
+            "asyncio.TaskGroup, or cancel them in a `finally:` block and await them)",
+            details=picture(conveyor),
+        )
+    left = task_waits(world.tasks() - before)
+    expect(
+        not left,
+        f"pump was cancelled at t=2.5, but {len(left)} task(s) it started were still running "
+        f"at {finished} once the loop had gone idle: cancel and await them before the "
+        "cancellation propagates",
+        details=where_tasks_wait(left),
+    )
+
+
+@item(points=1)
+async def test_bad_arguments(learner, world):
+    """workers < 1 or maxsize < 1 raises ValueError before the source is read."""
+    for workers, maxsize in ((0, 1), (1, 0), (-1, 2), (2, -3), (0, 0)):
+        conveyor = Conveyor(jobs(3), handle=0.5)
+        what = args(workers, maxsize)
+        try:
+            async with asyncio.timeout(60):
+                run, _ = await run_pump(learner, world, conveyor, workers=workers, maxsize=maxsize)
+        except TimeoutError:
+            fail(
+                f"pump({what}) did not raise ValueError: it was still waiting 60 s later "
+                "(with no worker, nothing ever takes the items). Check the arguments first "
+                "and raise ValueError"
+            )
+        if run.error is None:
+            fail(
+                f"pump({what}) returned {describe(run.value)}; expected ValueError "
+                "(asyncio.Queue(0) is unbounded rather than an error: check the arguments "
+                "yourself)"
+            )
+        expect(
+            isinstance(run.error, ValueError),
+            f"pump({what}) raised {type(run.error).__name__}: {run.error}; expected ValueError",
+        )
+        expect(
+            not conveyor.events,
+            f"pump({what}) raised ValueError, but only after reading the source or calling "
+            "handle: check the arguments first, so that no item is consumed and lost",
+        )
+
+
+# Helpers ------------------------------------------------------------------------------
 
 
 def jobs(count: int) -> list[str]:
@@ -48,12 +336,7 @@ def args(workers: int, maxsize: int) -> str:
 
 def at(conveyor: Conveyor, when: float | None) -> str:
     """A moment of the run as the learner reads it: ``t=1.5``."""
-    return "t=?" if when is None else f"t={seconds(when - conveyor.origin).removesuffix(' s')}"
-
-
-# Running pump -----------------------------------------------------------------------
-
-_KIT = str(Path(asynclings.__file__).parent)
+    return moment(when, conveyor.origin)
 
 
 def _not_learner(filename: str) -> bool:
@@ -66,22 +349,6 @@ class AtExit:
 
     tasks: list[TaskWait] = field(default_factory=list)
     handles: list[HandleCall] = field(default_factory=list)
-
-
-def _pump_of(learner: Any) -> Callable[..., Any]:
-    pump = learner.pump
-    if not callable(pump):
-        fail(f"pump is not a function: it is {describe(pump)}")
-    return pump
-
-
-def _awaitable(returned: object) -> Any:
-    if not inspect.isawaitable(returned):
-        fail(
-            f"pump(...) returned {describe(returned)} instead of a coroutine: declare it "
-            "with `async def pump(...)` so callers can await it"
-        )
-    return returned
 
 
 def _stuck(conveyor: Conveyor, here: str) -> str:
@@ -120,7 +387,7 @@ async def run_pump(
     """Call the learner's pump through :meth:`World.call`, noting what was still
     running at the instant it returned or raised (before the loop runs anything else).
     A run still going after :data:`STUCK_AFTER` simulated seconds fails the item."""
-    pump = _pump_of(learner)
+    pump = expect_callable(learner.pump, "pump")
     at_exit = AtExit()
     conveyor.origin = world.now
 
@@ -135,13 +402,13 @@ async def run_pump(
             [pump_wait] = task_waits([me], skip=_not_learner)
             others = task_waits(world.tasks() - before - {me}, skip=_not_learner)
             here = pump_wait.where[-1] if pump_wait.where else ""
-            stuck[:] = [here, waiting(others)]
+            stuck[:] = [here, where_tasks_wait(others)]
 
         watchdog = world.loop.call_later(STUCK_AFTER - 1, look)
         try:
             async with asyncio.timeout(STUCK_AFTER) as deadline:
                 try:
-                    return await _awaitable(pump(*args, **kwargs))
+                    return await expect_awaitable(pump(*args, **kwargs), "pump")
                 finally:
                     at_exit.tasks = task_waits(world.tasks() - before)
                     at_exit.handles = conveyor.handle.running()
@@ -157,14 +424,6 @@ async def run_pump(
         watched, conveyor.source, conveyor.handle, workers=workers, maxsize=maxsize
     )
     return run, at_exit
-
-
-def waiting(waits: list[TaskWait]) -> str:
-    """Where each task waits, without the task's name (a counter that differs run to run)."""
-    return "\n".join(
-        f"a task waits at {wait.where[-1]}" if wait.where else "a task waits inside asyncio"
-        for wait in waits
-    )
 
 
 # Pictures ---------------------------------------------------------------------------
@@ -352,19 +611,6 @@ def seeded(seed: int) -> Scenario:
     )
 
 
-FAST_SOURCE_SLOW_HANDLES = Scenario(15, workers=3, maxsize=2, handle=cycle(1.0, 2.5, 0.5, 1.5))
-SLOW_SOURCE_QUICK_HANDLES = Scenario(8, workers=2, maxsize=2, produce=1.0, handle=0.5)
-SLOW_SOURCE_SLOW_HANDLES = Scenario(10, workers=2, maxsize=1, produce=0.5, handle=cycle(2.0, 0.5))
-
-FAILURES = [
-    # job5 fails at t=1.5 while job3 and job4 are being handled, two more are queued and
-    # most of the source is unread.
-    (Scenario(30, 3, 2, handle=cycle(1, 1, 1, 1, 1, 0.5), fail=frozenset({5})), 5),
-    # job2 fails at t=3.25 while job1 is being handled and job3 is being produced.
-    (Scenario(10, 2, 2, produce=1.0, handle=cycle(0.5, 5.0, 0.25), fail=frozenset({2})), 2),
-]
-
-
 def failure_of(conveyor: Conveyor, failing: int) -> HandleCall:
     calls = conveyor.handle.calls_for(failing)
     if not calls or calls[0].error is None:
@@ -376,276 +622,19 @@ def failure_of(conveyor: Conveyor, failing: int) -> HandleCall:
     return calls[0]
 
 
-# Rubric -----------------------------------------------------------------------------
+FAST_SOURCE_SLOW_HANDLES = Scenario(15, workers=3, maxsize=2, handle=cycle(1.0, 2.5, 0.5, 1.5))
 
 
-@item(points=1)
-async def test_each_item_handled_once(learner, world):
-    """pump calls handle once per item of the source and returns how many it handled."""
-    for scenario, items in (
-        (Scenario(len(MIXED_ITEMS), 3, 2, handle=cycle(1.0, 0.5, 2.0)), MIXED_ITEMS),
-        (Scenario(5, workers=4, maxsize=1, produce=0.5, handle=1.0), None),
-        (Scenario(0, workers=2, maxsize=2), None),
-    ):
-        conveyor = scenario.conveyor(items)
-        what = args(scenario.workers, scenario.maxsize)
-        run, _ = await scenario.run(learner, world, conveyor)
-        run.result  # an exception here is the verdict
-        expect_all_handled(conveyor, what)
-        expect_same(
-            run.value,
-            scenario.count,
-            f"pump({what}) handled {scenario.count} items but did not return that number",
-        )
+SLOW_SOURCE_QUICK_HANDLES = Scenario(8, workers=2, maxsize=2, produce=1.0, handle=0.5)
 
 
-@item(points=1)
-async def test_never_more_than_workers(learner, world):
-    """At most `workers` handles run at once, all from `workers` worker tasks."""
-    for scenario in (
-        FAST_SOURCE_SLOW_HANDLES,
-        Scenario(6, workers=1, maxsize=3, handle=0.5),
-        SLOW_SOURCE_SLOW_HANDLES,
-        Scenario(12, workers=2, maxsize=4, handle=cycle(0.25, 1.0)),
-    ):
-        conveyor = scenario.conveyor()
-        workers, what = scenario.workers, args(scenario.workers, scenario.maxsize)
-        run, _ = await scenario.run(learner, world, conveyor)
-        run.result
-        expect(
-            conveyor.max_in_flight <= workers,
-            f"pump({what}) had {conveyor.max_in_flight} handles running at once; at most "
-            f"`workers` = {workers} may run: start exactly `workers` worker tasks, and let "
-            "only them call handle",
-            details=picture(conveyor),
-        )
-        tasks = conveyor.handle.tasks()
-        expect(
-            len(tasks) <= workers,
-            f"pump({what}) called handle from {len(tasks)} different tasks; the contract asks "
-            f"for exactly `workers` = {workers} worker tasks, each taking item after item "
-            "from the queue (not a new task per item)",
-        )
+SLOW_SOURCE_SLOW_HANDLES = Scenario(10, workers=2, maxsize=1, produce=0.5, handle=cycle(2.0, 0.5))
 
 
-@item(points=1)
-async def test_workers_busy_while_items_wait(learner, world):
-    """Exactly `workers` handles run whenever items are waiting, with a fast or a slow source."""
-
-    async def check(scenario: Scenario) -> None:
-        conveyor = scenario.conveyor()
-        run, _ = await scenario.run(learner, world, conveyor)
-        run.result
-        expect_busy_workers(conveyor, scenario.workers, scenario.maxsize)
-
-    for scenario in (FAST_SOURCE_SLOW_HANDLES, SLOW_SOURCE_QUICK_HANDLES, SLOW_SOURCE_SLOW_HANDLES):
-        await check(scenario)
-    await world.explore(lambda seed: check(seeded(seed)), count=40)
-
-
-@item(points=2)
-async def test_backpressure(learner, world):
-    """pump never reads more than `maxsize + workers` items ahead of the finished handles."""
-
-    async def check(scenario: Scenario) -> None:
-        conveyor = scenario.conveyor()
-        run, _ = await scenario.run(learner, world, conveyor)
-        run.result
-        expect_backpressure(conveyor, scenario.workers, scenario.maxsize)
-
-    for workers, maxsize in ((1, 1), (2, 3), (3, 1)):
-        await check(Scenario(20, workers, maxsize, handle=cycle(1.0, 2.0)))
-    await world.explore(lambda seed: check(seeded(seed)), count=40)
-
-
-@item(points=1)
-async def test_failure_propagates(learner, world):
-    """When handle raises, pump raises that same exception object (not wrapped, not swallowed)."""
-    for scenario, failing in FAILURES:
-        conveyor = scenario.conveyor()
-        run, _ = await scenario.run(learner, world, conveyor)
-        call = failure_of(conveyor, failing)
-        what = f"handle({call.item!r})"
-        if run.error is None:
-            fail(
-                f"pump returned {describe(run.value)} although {what} raised {call.error!r}: "
-                "a failing handle must make pump raise that exception (a worker that catches "
-                "it and carries on swallows it)",
-                details=picture(conveyor),
-            )
-        if isinstance(run.error, BaseExceptionGroup):
-            fail(
-                f"pump raised an ExceptionGroup wrapping the error of {what}; the contract asks "
-                "for the original exception itself: with a TaskGroup, catch the group and "
-                "raise its exception (`except ExceptionGroup as group: raise "
-                "group.exceptions[0]`)"
-            )
-        expect(
-            run.error is call.error,
-            f"pump raised {type(run.error).__name__}: {run.error} instead of the exception "
-            f"{what} raised ({call.error!r}): let that exception object propagate unchanged",
-        )
-
-
-@item(points=1)
-async def test_failure_stops_source_and_cancels_workers(learner, world):
-    """After a handle fails, pump reads no more items and cancels the handles still running."""
-    for scenario, failing in FAILURES:
-        conveyor = scenario.conveyor()
-        await scenario.run(learner, world, conveyor)
-        call = failure_of(conveyor, failing)
-        failed_at = call.ended
-        assert failed_at is not None
-        head = f"after handle({call.item!r}) raised at {at(conveyor, failed_at)}"
-        later_asks = [when for when in conveyor.ask_times() if when > failed_at]
-        if later_asks:
-            fail(
-                f"{head}, pump still asked the source for {len(later_asks)} more item(s) "
-                f"(the first at {at(conveyor, later_asks[0])}): once a handle fails, stop "
-                "reading the source",
-                details=picture(conveyor),
-            )
-        later_starts = [c for c in conveyor.handle.calls if c.started > failed_at]
-        if later_starts:
-            fail(
-                f"{head}, pump still started handle({later_starts[0].item!r}) at "
-                f"{at(conveyor, later_starts[0].started)}: once a handle fails, cancel the "
-                "workers instead of letting them take more items from the queue",
-                details=picture(conveyor),
-            )
-        not_cancelled = running_on(conveyor, failed_at, besides=call)
-        if not_cancelled:
-            first = not_cancelled[0]
-            fail(
-                f"{head}, handle({first.item!r}) {ran_on(conveyor, first)}: when a handle "
-                "fails, cancel the other workers (their handles see CancelledError), e.g. by "
-                "running them in an asyncio.TaskGroup or with task.cancel()",
-                details=picture(conveyor),
-            )
-
-
-@item(points=1)
-async def test_no_worker_left_running(learner, world):
-    """When pump returns or raises, every worker task it started has finished."""
-    success = Scenario(8, workers=3, maxsize=2, handle=cycle(1.0, 0.5))
-    for scenario, how in ((success, "returned"), *((s, "raised") for s, _ in FAILURES)):
-        conveyor = scenario.conveyor()
-        run, at_exit = await scenario.run(learner, world, conveyor)
-        if how == "returned":
-            run.result
-        ended = at(conveyor, run.ended)
-        if at_exit.handles:
-            fail(
-                f"pump {how} at {ended} while handle({at_exit.handles[0].item!r}) was still "
-                "running: cancel the workers and await them (task.cancel() only asks; `await "
-                "asyncio.gather(*tasks, return_exceptions=True)` waits until they have "
-                "stopped) before returning or raising",
-                details=picture(conveyor),
-            )
-        left = at_exit.tasks or run.leftover
-        expect(
-            not left,
-            f"pump {how} at {ended} while {len(left)} task(s) it started were still running: "
-            "once the queue is drained (or a handle failed), cancel the worker tasks and "
-            "await them before returning, e.g. by creating them in an asyncio.TaskGroup",
-            details=waiting(left),
-        )
-
-
-@item(points=1)
-async def test_cancelling_pump(learner, world):
-    """Cancelling pump propagates CancelledError and cancels the handles it started."""
-    pump = _pump_of(learner)
-    conveyor = Conveyor(jobs(20), handle=1.0)
-    conveyor.origin = world.now
-    before = world.tasks()
-    task = asyncio.ensure_future(
-        _awaitable(pump(conveyor.source, conveyor.handle, workers=2, maxsize=2))
-    )
-    await asyncio.sleep(2.5)
-    cancelled_at = world.now
-    if task.done():
-        task.result()  # an exception here is the verdict
-        fail(
-            f"pump returned {describe(task.result())} by t=2.5, before 2 workers could "
-            "handle 20 items of 1 s each",
-            details=picture(conveyor),
-        )
-    task.cancel()
-    try:
-        value = await task
-    except asyncio.CancelledError:
-        pass
-    except verdict_errors:
-        raise
-    except Exception as error:
-        fail(
-            f"pump, cancelled at t=2.5, raised {type(error).__name__}: {error} instead of "
-            "letting CancelledError propagate",
-            details=picture(conveyor),
-        )
-    else:
-        fail(
-            f"pump, cancelled at t=2.5, returned {describe(value)} at {at(conveyor, world.now)}: "
-            "cancellation must propagate (never catch CancelledError without raising it "
-            "again)",
-            details=picture(conveyor),
-        )
-    finished = at(conveyor, world.now)
-    await world.idle()
-    later = [c for c in conveyor.handle.calls if c.started > cancelled_at]
-    if later:
-        fail(
-            f"pump, cancelled at t=2.5, still started handle({later[0].item!r}) at "
-            f"{at(conveyor, later[0].started)}: cancelling pump must cancel its workers",
-            details=picture(conveyor),
-        )
-    not_cancelled = running_on(conveyor, cancelled_at)
-    if not_cancelled:
-        fail(
-            f"pump was cancelled at t=2.5 and had finished at {finished}, but "
-            f"handle({not_cancelled[0].item!r}) {ran_on(conveyor, not_cancelled[0])}: "
-            "cancelling pump must cancel the worker tasks (create them in an "
-            "asyncio.TaskGroup, or cancel them in a `finally:` block and await them)",
-            details=picture(conveyor),
-        )
-    left = task_waits(world.tasks() - before)
-    expect(
-        not left,
-        f"pump was cancelled at t=2.5, but {len(left)} task(s) it started were still running "
-        f"at {finished} once the loop had gone idle: cancel and await them before the "
-        "cancellation propagates",
-        details=waiting(left),
-    )
-
-
-@item(points=1)
-async def test_bad_arguments(learner, world):
-    """workers < 1 or maxsize < 1 raises ValueError before the source is read."""
-    for workers, maxsize in ((0, 1), (1, 0), (-1, 2), (2, -3), (0, 0)):
-        conveyor = Conveyor(jobs(3), handle=0.5)
-        what = args(workers, maxsize)
-        try:
-            async with asyncio.timeout(60):
-                run, _ = await run_pump(learner, world, conveyor, workers=workers, maxsize=maxsize)
-        except TimeoutError:
-            fail(
-                f"pump({what}) did not raise ValueError: it was still waiting 60 s later "
-                "(with no worker, nothing ever takes the items). Check the arguments first "
-                "and raise ValueError"
-            )
-        if run.error is None:
-            fail(
-                f"pump({what}) returned {describe(run.value)}; expected ValueError "
-                "(asyncio.Queue(0) is unbounded rather than an error: check the arguments "
-                "yourself)"
-            )
-        expect(
-            isinstance(run.error, ValueError),
-            f"pump({what}) raised {type(run.error).__name__}: {run.error}; expected ValueError",
-        )
-        expect(
-            not conveyor.events,
-            f"pump({what}) raised ValueError, but only after reading the source or calling "
-            "handle: check the arguments first, so that no item is consumed and lost",
-        )
+FAILURES = [
+    # job5 fails at t=1.5 while job3 and job4 are being handled, two more are queued and
+    # most of the source is unread.
+    (Scenario(30, 3, 2, handle=cycle(1, 1, 1, 1, 1, 0.5), fail=frozenset({5})), 5),
+    # job2 fails at t=3.25 while job1 is being handled and job3 is being produced.
+    (Scenario(10, 2, 2, produce=1.0, handle=cycle(0.5, 5.0, 0.25), fail=frozenset({2})), 2),
+]

@@ -9,11 +9,24 @@ that very simulated instant, and nothing may still be running at the instant the
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
-from asynclings.harness import FakeFetch, Reply, close, describe, expect, expect_same, fail, seconds
+from asynclings.harness import (
+    FakeFetch,
+    Reply,
+    close,
+    describe,
+    expect,
+    expect_awaitable,
+    expect_callable,
+    expect_same,
+    fail,
+    moment,
+    rebase,
+    seconds,
+)
+from asynclings.harness.calls import where_tasks_wait
 from asynclings.harness.fakes import ReplySpec
 from asynclings.harness.loop import TaskWait, task_waits
 from asynclings.harness.probes import (
@@ -31,7 +44,6 @@ from asynclings.rubric import item
 # Finishing order (b, c, a) differs from input order (a, b, c) on purpose.
 LATENCIES = {"a": 3.0, "b": 1.0, "c": 2.0}
 URLS = list(LATENCIES)
-
 FAILING: dict[str, ReplySpec] = {
     "a": 3.0,
     "b": Reply(1.0, fail=True),
@@ -51,102 +63,11 @@ TWO_AT_ONCE: dict[str, ReplySpec] = {
 """b and c fail together at t=1; d would fail at t=2 but must be cancelled first."""
 
 FAILS_AT = 1.0
-
 GATHER = (
     "Neither asyncio.gather nor asyncio.wait cancels the other fetches when one fails "
     "(gather raises the first exception and leaves them running); asyncio.TaskGroup "
     "cancels them at the moment of the first failure"
 )
-
-
-# Running the learner's function -----------------------------------------------------
-
-
-def _function_of(learner: Any) -> Callable[..., Any]:
-    function = learner.fetch_all_or_cancel
-    if not callable(function):
-        fail(f"fetch_all_or_cancel is not a function: it is {describe(function)}")
-    return function
-
-
-def _awaitable(returned: object) -> Any:
-    if not inspect.isawaitable(returned):
-        fail(
-            f"fetch_all_or_cancel(...) returned {describe(returned)} instead of a coroutine: "
-            "declare it with `async def fetch_all_or_cancel(...)` so callers can await it"
-        )
-    return returned
-
-
-async def call(
-    learner: Any, world: World, urls: list[str], fetch: FakeFetch
-) -> tuple[Run, list[TaskWait]]:
-    """Call the learner's function through :meth:`World.call`; also return the tasks it
-    started that were still running at the instant it returned or raised."""
-    function = _function_of(learner)
-    tasks_at_exit: list[TaskWait] = []
-
-    async def watched(*args: Any) -> Any:
-        before = world.tasks()
-        try:
-            return await _awaitable(function(*args))
-        finally:
-            tasks_at_exit.extend(task_waits(world.tasks() - before))
-
-    watched.__name__ = "fetch_all_or_cancel"
-    run = await world.call(watched, urls, fetch)
-    return run, tasks_at_exit
-
-
-def waiting(waits: list[TaskWait]) -> str:
-    """Where each task waits, without the task's name (a counter that differs run to run)."""
-    return "\n".join(
-        f"a task waits at {wait.where[-1]}" if wait.where else "a task waits inside asyncio"
-        for wait in waits
-    )
-
-
-# Pictures ---------------------------------------------------------------------------
-
-
-def expected_picture(replies: Mapping[str, ReplySpec]) -> list[Span]:
-    """Every fetch started at 0; the first failure at 1 s cancels those still running."""
-    rows = []
-    for url, spec in replies.items():
-        reply = spec if isinstance(spec, Reply) else Reply(float(spec))
-        if reply.after < FAILS_AT:
-            rows.append(Span(url, 0.0, reply.after, "returned"))
-        elif reply.after == FAILS_AT and reply.fail:
-            rows.append(Span(url, 0.0, FAILS_AT, "raised"))
-        else:
-            rows.append(Span(url, 0.0, FAILS_AT, "cancelled"))
-    return rows
-
-
-def picture(run: Run, fetch: FakeFetch, replies: Mapping[str, ReplySpec]) -> str:
-    shifted = [
-        Span(
-            s.label,
-            s.start - run.started,
-            None if s.end is None else s.end - run.started,
-            s.outcome,
-        )
-        for s in spans(fetch.calls)
-    ]
-    return side_by_side(shifted, expected_picture(replies))
-
-
-def t(run: Run, when: float | None) -> str:
-    """A moment of the call as the learner reads it: ``t=1``."""
-    return "t=?" if when is None else f"t={seconds(when - run.started).removesuffix(' s')}"
-
-
-def leaves(group: BaseExceptionGroup[Any]) -> list[BaseException]:
-    """The exceptions a group holds, nested groups flattened."""
-    found: list[BaseException] = []
-    for error in group.exceptions:
-        found.extend(leaves(error) if isinstance(error, BaseExceptionGroup) else [error])
-    return found
 
 
 # Rubric -----------------------------------------------------------------------------
@@ -374,7 +295,7 @@ async def test_raises_after_siblings_finished_cancelling(learner, world):
         not left,
         f"fetch_all_or_cancel {how} at {t(run, run.ended)} while {len(left)} task(s) it "
         "started were still running: await every task it created before raising",
-        details=waiting(left),
+        details=where_tasks_wait(left),
     )
 
 
@@ -383,7 +304,13 @@ async def test_cancellation_propagates(learner, world):
     """Cancelling fetch_all_or_cancel propagates CancelledError and cancels every fetch."""
     replies = {"a": 3.0, "b": Reply(1.0, fail=True), "c": 2.0}
     fetch = world.fetch(replies)
-    run = await cancel_during(world, _function_of(learner), list(replies), fetch, at=0.5)
+    run = await cancel_during(
+        world,
+        expect_callable(learner.fetch_all_or_cancel, "fetch_all_or_cancel"),
+        list(replies),
+        fetch,
+        at=0.5,
+    )
     expect_still_running_when_cancelled(run, "before any fetch finished")
     expect_cancellation_propagated(
         run,
@@ -399,5 +326,65 @@ async def test_cancellation_propagates(learner, world):
         not run.leftover,
         f"fetch_all_or_cancel was cancelled at t=0.5, but {len(run.leftover)} task(s) it "
         f"started were still running at t={seconds(run.ended)} once the loop had gone idle",
-        details=waiting(run.leftover),
+        details=where_tasks_wait(run.leftover),
     )
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+# Running the learner's function -----------------------------------------------------
+
+
+async def call(
+    learner: Any, world: World, urls: list[str], fetch: FakeFetch
+) -> tuple[Run, list[TaskWait]]:
+    """Call the learner's function through :meth:`World.call`; also return the tasks it
+    started that were still running at the instant it returned or raised."""
+    function = expect_callable(learner.fetch_all_or_cancel, "fetch_all_or_cancel")
+    tasks_at_exit: list[TaskWait] = []
+
+    async def watched(*args: Any) -> Any:
+        before = world.tasks()
+        try:
+            return await expect_awaitable(function(*args), "fetch_all_or_cancel")
+        finally:
+            tasks_at_exit.extend(task_waits(world.tasks() - before))
+
+    watched.__name__ = "fetch_all_or_cancel"
+    run = await world.call(watched, urls, fetch)
+    return run, tasks_at_exit
+
+
+# Pictures ---------------------------------------------------------------------------
+
+
+def expected_picture(replies: Mapping[str, ReplySpec]) -> list[Span]:
+    """Every fetch started at 0; the first failure at 1 s cancels those still running."""
+    rows = []
+    for url, spec in replies.items():
+        reply = spec if isinstance(spec, Reply) else Reply(float(cast(float, spec)))
+        if reply.after < FAILS_AT:
+            rows.append(Span(url, 0.0, reply.after, "returned"))
+        elif reply.after == FAILS_AT and reply.fail:
+            rows.append(Span(url, 0.0, FAILS_AT, "raised"))
+        else:
+            rows.append(Span(url, 0.0, FAILS_AT, "cancelled"))
+    return rows
+
+
+def picture(run: Run, fetch: FakeFetch, replies: Mapping[str, ReplySpec]) -> str:
+    return side_by_side(rebase(spans(fetch.calls), run.started), expected_picture(replies))
+
+
+def t(run: Run, when: float | None) -> str:
+    """A moment of the call as the learner reads it: ``t=1``."""
+    return moment(when, run.started)
+
+
+def leaves(group: BaseExceptionGroup[Any]) -> list[BaseException]:
+    """The exceptions a group holds, nested groups flattened."""
+    found: list[BaseException] = []
+    for error in group.exceptions:
+        found.extend(leaves(error) if isinstance(error, BaseExceptionGroup) else [error])
+    return found

@@ -31,6 +31,8 @@ from asynclings.harness import (
     store_trace,
     task_waits,
 )
+from asynclings.harness.calls import until_done_or_deadlock
+from asynclings.harness.stores import fail_first
 from asynclings.harness.world import verdict_errors
 from asynclings.rubric import item
 
@@ -43,130 +45,33 @@ LEAKED_LOCK = (
     "a lock stayed held after the store failed: use async with / try-finally so that "
     "every lock is released however the transfer ends"
 )
-
 Move = tuple[str, str, int]
-
-
-# Running transfers as named tasks, deadlocks caught ----------------------------------
-
-
-@dataclass
-class Outcome:
-    """One transfer, as it happened."""
-
-    src: str
-    dst: str
-    amount: int
-    task: str
-    """The name of the task it ran in, as the store's operations record it."""
-    started: float
-    ended: float | None = None
-    """``None`` while running, and for ever if it was stuck in a deadlock."""
-    error: Exception | None = None
-
-    @property
-    def label(self) -> str:
-        return f"transfer({self.src!r}, {self.dst!r}, {self.amount})"
-
-
-async def _transfer(bank: object, outcome: Outcome) -> None:
-    awaitable = bank.transfer(outcome.src, outcome.dst, outcome.amount)  # type: ignore[attr-defined]
-    if not inspect.isawaitable(awaitable):
-        fail(
-            f"{outcome.label} returned {describe(awaitable)} instead of a coroutine: "
-            "declare it with `async def transfer(...)`"
-        )
-    try:
-        await awaitable
-    except verdict_errors:
-        raise
-    except Exception as error:
-        outcome.error = error
-    outcome.ended = asyncio.get_running_loop().time()
-
-
-async def _until_done_or_deadlock(tasks: Iterable[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
-    """Wait for ``tasks``; return those still pending when every task got stuck."""
-    watch = asyncio.get_running_loop().deadlocked()  # type: ignore[attr-defined]
-    pending = set(tasks)
-    try:
-        while pending and not watch.done():
-            await asyncio.wait([*pending, watch], return_when=asyncio.FIRST_COMPLETED)
-            pending = {task for task in pending if not task.done()}
-    finally:
-        watch.cancel()
-    return pending
-
-
-def where_it_waits(task: asyncio.Task[None], learner_file: str) -> str:
-    """``task 'transfer A→B #1' waits at ex10_bank.py:27  async with ...``: the innermost
-    line of the learner's file in the chain of coroutines the task is suspended in."""
-    (wait,) = task_waits([task], skip=lambda filename: filename != learner_file)
-    if not wait.where:
-        return f"task {task.get_name()!r} (not inside your code)"
-    return wait.describe()
-
-
-async def run_transfers(
-    learner: object, bank: object, moves: Sequence[Move], *, deadlock: str | None = None
-) -> list[Outcome]:
-    """Start ``bank.transfer`` for every move at once, each in a task named like
-    ``transfer A→B #1``, and wait for all. A deadlock fails the item with ``deadlock``
-    (default: the lock-ordering explanation) and where each stuck transfer waits."""
-    now = asyncio.get_running_loop().time()
-    outcomes = [
-        Outcome(src, dst, amount, f"transfer {src}→{dst} #{i}", now)
-        for i, (src, dst, amount) in enumerate(moves, 1)
-    ]
-    tasks = [asyncio.create_task(_transfer(bank, o), name=o.task) for o in outcomes]
-    pending = await _until_done_or_deadlock(tasks)
-    for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]  # not implemented, blocking...
-    if not pending:
-        return outcomes
-    learner_file = str(learner.path)  # type: ignore[attr-defined]
-    waits = [
-        where_it_waits(task, learner_file) for task in sorted(pending, key=asyncio.Task.get_name)
-    ]
-    for task in pending:
-        task.cancel()
-    await _until_done_or_deadlock(pending)
-    stuck = [outcome for outcome in outcomes if outcome.ended is None]
-    if deadlock is None and len(outcomes) == 1:
-        deadlock = (
-            f"{outcomes[0].label}, run alone, never finished: it waits for something nothing "
-            "will ever give (a lock it already holds, or one never released)"
-        )
-    if deadlock is None:
-        names = (
-            " and ".join(outcome.label for outcome in stuck)
-            if len(stuck) <= 2
-            else f"{len(stuck)} of the {len(outcomes)} transfers"
-        )
-        deadlock = (
-            f"deadlock: {names} never finished: they wait, for ever, for locks that no "
-            f"running transfer will release. To never deadlock, {ORDER_HINT}"
-        )
-        raised = [outcome.label for outcome in outcomes if outcome.error is not None]
-        if raised:
-            deadlock += (
-                f". Or a transfer that raised ({raised[0]}) kept its locks: hold them with "
-                "async with / try-finally so that raising releases them too"
-            )
-    fail(deadlock, details="\n".join(f"- {wait}" for wait in waits))
-
-
-def expect_returned(outcome: Outcome, why: str, store: FakeStore) -> None:
-    if outcome.error is not None:
-        fail(
-            f"{outcome.label} raised {type(outcome.error).__name__}: {outcome.error}; {why}",
-            details=store_trace(store, limit=40),
-        )
-
-
-def writes(ops: Iterable[StoreOp]) -> list[StoreOp]:
-    return [op for op in ops if op.op == "write"]
+INITIAL = {"A": 60, "B": 40, "C": 20, "D": 0}
+# Every one of the twelve directions between four accounts; amounts large enough that,
+# depending on the interleaving, some transfers must raise InsufficientFunds.
+ALL_DIRECTIONS: list[Move] = [
+    ("A", "B", 30),
+    ("B", "A", 20),
+    ("A", "C", 25),
+    ("C", "A", 10),
+    ("B", "C", 35),
+    ("C", "B", 15),
+    ("A", "D", 20),
+    ("D", "A", 10),
+    ("B", "D", 10),
+    ("D", "C", 5),
+    ("C", "D", 30),
+    ("D", "B", 15),
+]
+# Each scenario is started in this order. The first deadlocks when a transfer awaits
+# between its two acquisitions; the others also catch `async with locks[src],
+# locks[dst]` (or dst first), whose acquisitions are atomic when both locks are free:
+# a third transfer keeps the shared lock busy so that the second acquisition waits.
+OPPOSITE_SCENARIOS: list[list[Move]] = [
+    [("A", "B", 10), ("B", "A", 10)],
+    [("A", "C", 10), ("A", "B", 10), ("B", "A", 10)],
+    [("C", "A", 10), ("B", "A", 10), ("A", "B", 10)],
+]
 
 
 # Rubric items -------------------------------------------------------------------------
@@ -211,122 +116,10 @@ async def test_transfer_moves_money(learner, world):
     )
 
 
-INITIAL = {"A": 60, "B": 40, "C": 20, "D": 0}
-# Every one of the twelve directions between four accounts; amounts large enough that,
-# depending on the interleaving, some transfers must raise InsufficientFunds.
-ALL_DIRECTIONS: list[Move] = [
-    ("A", "B", 30),
-    ("B", "A", 20),
-    ("A", "C", 25),
-    ("C", "A", 10),
-    ("B", "C", 35),
-    ("C", "B", 15),
-    ("A", "D", 20),
-    ("D", "A", 10),
-    ("B", "D", 10),
-    ("D", "C", 5),
-    ("C", "D", 30),
-    ("D", "B", 15),
-]
-
-
-def _values_while_running(store: FakeStore, key: str, start: float, end: float) -> list[int]:
-    """Every value ``key`` held at some moment of ``[start, end]`` (writes ending exactly
-    at ``start`` count both ways: same-instant order is not judged)."""
-    history = sorted(
-        (op.ended, op.value)
-        for op in store.ops
-        if op.op == "write" and op.key == key and op.outcome == "returned" and op.ended is not None
-    )
-    value = INITIAL.get(key, 0)
-    seen: list[int] = []
-    for ended, written in history:
-        if ended < start:
-            value = written  # type: ignore[assignment]
-        elif ended == start:
-            seen.append(value)
-            value = written  # type: ignore[assignment]
-        elif ended <= end:
-            seen.append(written)  # type: ignore[arg-type]
-    return [value, *seen]
-
-
-async def _all_directions(learner, world, seed: int) -> None:
-    store = world.store(INITIAL, latency=jitter(seed))
-    bank = learner.Bank(store)
-    insufficient = learner.InsufficientFunds
-    outcomes = await run_transfers(learner, bank, ALL_DIRECTIONS)
-    trace = store_trace(store, limit=60)
-    for outcome in outcomes:
-        if outcome.error is not None and not isinstance(outcome.error, insufficient):
-            fail(
-                f"{outcome.label} raised {type(outcome.error).__name__}: {outcome.error}; "
-                "each of these transfers must either complete or raise InsufficientFunds",
-                details=trace,
-            )
-    for op in writes(store.ops):
-        if isinstance(op.value, int | float) and op.value < 0:
-            fail(
-                f"a balance went negative: task {op.task!r} wrote {op.value} to {op.key!r} "
-                f"at t={op.ended:g} s. Another transfer changed {op.key!r} between this "
-                "one's funds check and its write: check the funds and write both balances "
-                "while holding the locks of both accounts",
-                details=store_trace(store, key=op.key, limit=60),
-            )
-    # A refused transfer that writes and then undoes its writes is judged by the
-    # InsufficientFunds item alone; here only the balances it leaves count.
-    total_before, total_after = sum(INITIAL.values()), sum(store.data.values())
-    if total_after != total_before:
-        fail(
-            f"money was {'created' if total_after > total_before else 'lost'}: the accounts "
-            f"held {total_before} in total before the transfers and {total_after} after. "
-            "A transfer wrote over a balance that another transfer had changed since it "
-            "read it (a lost update): hold the locks of both accounts for the whole "
-            "read-check-write",
-            details=trace,
-        )
-    expected = dict(INITIAL)
-    for outcome in outcomes:
-        if outcome.error is None:
-            expected[outcome.src] -= outcome.amount
-            expected[outcome.dst] += outcome.amount
-    expect_same(
-        dict(store.data),
-        expected,
-        "the final balances are not those of the transfers that completed: a transfer "
-        "that returned must have moved its whole amount, and one that raised "
-        "InsufficientFunds must have changed nothing",
-        details=trace,
-    )
-    for outcome in outcomes:
-        if outcome.error is None:
-            continue
-        assert outcome.ended is not None
-        held = _values_while_running(store, outcome.src, outcome.started, outcome.ended)
-        if min(held) >= outcome.amount:
-            fail(
-                f"{outcome.label} raised InsufficientFunds although {outcome.src!r} held at "
-                f"least {min(held)} the whole time it ran: raise it only when src holds "
-                "less than the amount, judged on a balance read under the locks",
-                details=store_trace(store, key=outcome.src, limit=60),
-            )
-
-
 @item(points=3)
 async def test_concurrent_transfers_conserve_money(learner, world):
     """Transfers in all 12 directions at once never make or lose money, overdraw or deadlock."""
     await world.explore(lambda seed: _all_directions(learner, world, seed), count=200)
-
-
-# Each scenario is started in this order. The first deadlocks when a transfer awaits
-# between its two acquisitions; the others also catch `async with locks[src],
-# locks[dst]` (or dst first), whose acquisitions are atomic when both locks are free:
-# a third transfer keeps the shared lock busy so that the second acquisition waits.
-OPPOSITE_SCENARIOS: list[list[Move]] = [
-    [("A", "B", 10), ("B", "A", 10)],
-    [("A", "C", 10), ("A", "B", 10), ("B", "A", 10)],
-    [("C", "A", 10), ("B", "A", 10), ("A", "B", 10)],
-]
 
 
 @item(points=2)
@@ -338,17 +131,6 @@ async def test_opposite_transfers_do_not_deadlock(learner, world):
         outcomes = await run_transfers(learner, bank, moves)
         for outcome in outcomes:
             expect_returned(outcome, "with 100 in every account each transfer must complete", store)
-
-
-def _spans(outcomes: Sequence[Outcome], origin: float) -> list[Span]:
-    return [
-        Span(
-            f"{o.src}→{o.dst}",
-            o.started - origin,
-            None if o.ended is None else o.ended - origin,
-        )
-        for o in outcomes
-    ]
 
 
 @item(points=1)
@@ -379,14 +161,6 @@ async def test_disjoint_transfers_run_concurrently(learner, world):
         )
     expected = [Span("A→B", 0.0, single), Span("C→D", 0.0, single)]
     fail(message, details=side_by_side(_spans(outcomes, started), expected))
-
-
-def _kept_lock(src: str, dst: str, amount: int) -> str:
-    return (
-        f"transfer({src!r}, {dst!r}, {amount}) never finished after an earlier transfer "
-        "raised InsufficientFunds: that transfer kept its lock; hold locks with async with "
-        "/ try-finally so that raising releases them too"
-    )
 
 
 @item(points=1)
@@ -486,24 +260,11 @@ async def test_invalid_transfers_raise_value_error(learner, world):
         expect_same(dict(store.data), start, f"{outcome.label} must leave the store unchanged")
 
 
-def _fail_first(kind: str, key: str | None = None):
-    """A store ``fail`` hook: the first ``kind`` operation (on ``key``, if given) fails."""
-    failed: list[StoreOp] = []
-
-    def should_fail(op: StoreOp) -> bool:
-        if not failed and op.op == kind and key in (None, op.key):
-            failed.append(op)
-            return True
-        return False
-
-    return should_fail
-
-
 @item(points=1)
 async def test_store_failure_releases_locks(learner, world):
     """A store error mid-transfer propagates and leaves no lock held: later transfers complete."""
     for kind, key, what in [("write", None, "first write"), ("read", "B", "read of 'B'")]:
-        store = world.store({"A": 100, "B": 100}, fail=_fail_first(kind, key))
+        store = world.store({"A": 100, "B": 100}, fail=fail_first(kind, key))
         bank = learner.Bank(store)
         [outcome] = await run_transfers(learner, bank, [("A", "B", 10)], deadlock=LEAKED_LOCK)
         error = outcome.error
@@ -527,3 +288,217 @@ async def test_store_failure_releases_locks(learner, world):
         for moves in ([("B", "A", 5)], [("A", "B", 5)]):
             [later] = await run_transfers(learner, bank, moves, deadlock=LEAKED_LOCK)
             expect_returned(later, "after the store failure later transfers must still work", store)
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+# Running transfers as named tasks, deadlocks caught ----------------------------------
+
+
+@dataclass
+class Outcome:
+    """One transfer, as it happened."""
+
+    src: str
+    dst: str
+    amount: int
+    task: str
+    """The name of the task it ran in, as the store's operations record it."""
+    started: float
+    ended: float | None = None
+    """``None`` while running, and for ever if it was stuck in a deadlock."""
+    error: Exception | None = None
+
+    @property
+    def label(self) -> str:
+        return f"transfer({self.src!r}, {self.dst!r}, {self.amount})"
+
+
+async def _transfer(bank: object, outcome: Outcome) -> None:
+    awaitable = bank.transfer(outcome.src, outcome.dst, outcome.amount)  # type: ignore[attr-defined]
+    if not inspect.isawaitable(awaitable):
+        fail(
+            f"{outcome.label} returned {describe(awaitable)} instead of a coroutine: "
+            "declare it with `async def transfer(...)`"
+        )
+    try:
+        await awaitable
+    except verdict_errors:
+        raise
+    except Exception as error:
+        outcome.error = error
+    outcome.ended = asyncio.get_running_loop().time()
+
+
+def where_it_waits(task: asyncio.Task[None], learner_file: str) -> str:
+    """``task 'transfer A→B #1' waits at ex10_bank.py:27  async with ...``: the innermost
+    line of the learner's file in the chain of coroutines the task is suspended in."""
+    (wait,) = task_waits([task], skip=lambda filename: filename != learner_file)
+    if not wait.where:
+        return f"task {task.get_name()!r} (not inside your code)"
+    return wait.describe()
+
+
+async def run_transfers(
+    learner: object, bank: object, moves: Sequence[Move], *, deadlock: str | None = None
+) -> list[Outcome]:
+    """Start ``bank.transfer`` for every move at once, each in a task named like
+    ``transfer A→B #1``, and wait for all. A deadlock fails the item with ``deadlock``
+    (default: the lock-ordering explanation) and where each stuck transfer waits."""
+    now = asyncio.get_running_loop().time()
+    outcomes = [
+        Outcome(src, dst, amount, f"transfer {src}→{dst} #{i}", now)
+        for i, (src, dst, amount) in enumerate(moves, 1)
+    ]
+    tasks = [asyncio.create_task(_transfer(bank, o), name=o.task) for o in outcomes]
+    await until_done_or_deadlock(tasks)
+    pending = {task for task in tasks if not task.done()}
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # not implemented, blocking...
+    if not pending:
+        return outcomes
+    learner_file = str(learner.path)  # type: ignore[attr-defined]
+    waits = [
+        where_it_waits(task, learner_file) for task in sorted(pending, key=asyncio.Task.get_name)
+    ]
+    for task in pending:
+        task.cancel()
+    await until_done_or_deadlock(pending)
+    stuck = [outcome for outcome in outcomes if outcome.ended is None]
+    if deadlock is None and len(outcomes) == 1:
+        deadlock = (
+            f"{outcomes[0].label}, run alone, never finished: it waits for something nothing "
+            "will ever give (a lock it already holds, or one never released)"
+        )
+    if deadlock is None:
+        names = (
+            " and ".join(outcome.label for outcome in stuck)
+            if len(stuck) <= 2
+            else f"{len(stuck)} of the {len(outcomes)} transfers"
+        )
+        deadlock = (
+            f"deadlock: {names} never finished: they wait, for ever, for locks that no "
+            f"running transfer will release. To never deadlock, {ORDER_HINT}"
+        )
+        raised = [outcome.label for outcome in outcomes if outcome.error is not None]
+        if raised:
+            deadlock += (
+                f". Or a transfer that raised ({raised[0]}) kept its locks: hold them with "
+                "async with / try-finally so that raising releases them too"
+            )
+    fail(deadlock, details="\n".join(f"- {wait}" for wait in waits))
+
+
+def expect_returned(outcome: Outcome, why: str, store: FakeStore) -> None:
+    if outcome.error is not None:
+        fail(
+            f"{outcome.label} raised {type(outcome.error).__name__}: {outcome.error}; {why}",
+            details=store_trace(store, limit=40),
+        )
+
+
+def writes(ops: Iterable[StoreOp]) -> list[StoreOp]:
+    return [op for op in ops if op.op == "write"]
+
+
+def _values_while_running(store: FakeStore, key: str, start: float, end: float) -> list[int]:
+    """Every value ``key`` held at some moment of ``[start, end]`` (writes ending exactly
+    at ``start`` count both ways: same-instant order is not judged)."""
+    history = sorted(
+        (op.ended, op.value)
+        for op in store.ops
+        if op.op == "write" and op.key == key and op.outcome == "returned" and op.ended is not None
+    )
+    value = INITIAL.get(key, 0)
+    seen: list[int] = []
+    for ended, written in history:
+        if ended < start:
+            value = written  # type: ignore[assignment]
+        elif ended == start:
+            seen.append(value)
+            value = written  # type: ignore[assignment]
+        elif ended <= end:
+            seen.append(written)  # type: ignore[arg-type]
+    return [value, *seen]
+
+
+async def _all_directions(learner, world, seed: int) -> None:
+    store = world.store(INITIAL, latency=jitter(seed))
+    bank = learner.Bank(store)
+    insufficient = learner.InsufficientFunds
+    outcomes = await run_transfers(learner, bank, ALL_DIRECTIONS)
+    trace = store_trace(store, limit=60)
+    for outcome in outcomes:
+        if outcome.error is not None and not isinstance(outcome.error, insufficient):
+            fail(
+                f"{outcome.label} raised {type(outcome.error).__name__}: {outcome.error}; "
+                "each of these transfers must either complete or raise InsufficientFunds",
+                details=trace,
+            )
+    for op in writes(store.ops):
+        if isinstance(op.value, int | float) and op.value < 0:
+            fail(
+                f"a balance went negative: task {op.task!r} wrote {op.value} to {op.key!r} "
+                f"at t={op.ended:g} s. Another transfer changed {op.key!r} between this "
+                "one's funds check and its write: check the funds and write both balances "
+                "while holding the locks of both accounts",
+                details=store_trace(store, key=op.key, limit=60),
+            )
+    # A refused transfer that writes and then undoes its writes is judged by the
+    # InsufficientFunds item alone; here only the balances it leaves count.
+    total_before, total_after = sum(INITIAL.values()), sum(store.data.values())
+    if total_after != total_before:
+        fail(
+            f"money was {'created' if total_after > total_before else 'lost'}: the accounts "
+            f"held {total_before} in total before the transfers and {total_after} after. "
+            "A transfer wrote over a balance that another transfer had changed since it "
+            "read it (a lost update): hold the locks of both accounts for the whole "
+            "read-check-write",
+            details=trace,
+        )
+    expected = dict(INITIAL)
+    for outcome in outcomes:
+        if outcome.error is None:
+            expected[outcome.src] -= outcome.amount
+            expected[outcome.dst] += outcome.amount
+    expect_same(
+        dict(store.data),
+        expected,
+        "the final balances are not those of the transfers that completed: a transfer "
+        "that returned must have moved its whole amount, and one that raised "
+        "InsufficientFunds must have changed nothing",
+        details=trace,
+    )
+    for outcome in outcomes:
+        if outcome.error is None:
+            continue
+        assert outcome.ended is not None
+        held = _values_while_running(store, outcome.src, outcome.started, outcome.ended)
+        if min(held) >= outcome.amount:
+            fail(
+                f"{outcome.label} raised InsufficientFunds although {outcome.src!r} held at "
+                f"least {min(held)} the whole time it ran: raise it only when src holds "
+                "less than the amount, judged on a balance read under the locks",
+                details=store_trace(store, key=outcome.src, limit=60),
+            )
+
+
+def _spans(outcomes: Sequence[Outcome], origin: float) -> list[Span]:
+    return [
+        Span(
+            f"{o.src}→{o.dst}",
+            o.started - origin,
+            None if o.ended is None else o.ended - origin,
+        )
+        for o in outcomes
+    ]
+
+
+def _kept_lock(src: str, dst: str, amount: int) -> str:
+    return (
+        f"transfer({src!r}, {dst!r}, {amount}) never finished after an earlier transfer "
+        "raised InsufficientFunds: that transfer kept its lock; hold locks with async with "
+        "/ try-finally so that raising releases them too"
+    )

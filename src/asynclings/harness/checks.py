@@ -11,11 +11,25 @@ True does not pass).
 
 from __future__ import annotations
 
+import inspect
 import math
 import reprlib
-from typing import NoReturn
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
 
-__all__ = ["RubricFailure", "close", "describe", "expect", "expect_same", "fail", "same", "seconds"]
+__all__ = [
+    "RubricFailure",
+    "close",
+    "describe",
+    "expect",
+    "expect_awaitable",
+    "expect_callable",
+    "expect_same",
+    "fail",
+    "moment",
+    "same",
+    "seconds",
+]
 
 
 class RubricFailure(AssertionError):
@@ -90,6 +104,33 @@ def seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".") + " s"
 
 
+def moment(when: float | None, origin: float = 0.0) -> str:
+    """``t=1.5``: the instant ``when`` as the timelines print it, counted from ``origin``
+    (the start of the run); ``t=?`` for ``None`` (it never happened)."""
+    if when is None:
+        return "t=?"
+    return "t=" + seconds(when - origin).removesuffix(" s")
+
+
 def close(a: float, b: float) -> bool:
     """Equal up to float rounding of summed sleeps (1e-6 simulated seconds)."""
     return math.isclose(a, b, abs_tol=1e-6)
+
+
+def expect_callable(function: object, name: str) -> Callable[..., Any]:
+    """``function`` itself if it can be called; otherwise fail: "``name`` is not a
+    function: it is ..." (the learner replaced it with something else)."""
+    if not callable(function):
+        fail(f"{name} is not a function: it is {describe(function)}")
+    return function
+
+
+def expect_awaitable(returned: object, name: str) -> Awaitable[Any]:
+    """``returned`` (what calling ``name`` gave) if it can be awaited; otherwise fail:
+    ``name`` must be declared with ``async def``."""
+    if not inspect.isawaitable(returned):
+        fail(
+            f"{name}(...) returned {describe(returned)} instead of a coroutine: "
+            f"declare it with `async def {name}(...)` so callers can await it"
+        )
+    return returned

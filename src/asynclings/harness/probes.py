@@ -5,25 +5,27 @@ nothing left running, cancellation that propagates. Each raises
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import close, describe, expect, fail, seconds
+from .checks import close, describe, expect, expect_awaitable, expect_callable, fail, seconds
 from .fakes import FakeFetch, FetchCall
 from .loop import TaskWait, task_waits
-from .timeline import Span, side_by_side, spans
+from .timeline import Span, rebase, side_by_side, spans
 from .world import Run, World, verdict_errors
 
 __all__ = [
     "CancelledRun",
     "cancel_during",
+    "cancelled_picture",
+    "expect_cancellation_obeyed",
     "expect_cancellation_propagated",
     "expect_each_url_once",
     "expect_fetches_cancelled",
     "expect_finished_at",
     "expect_nothing_left_running",
+    "expect_results_fetched",
     "expect_still_running_when_cancelled",
     "expected_spans",
 ]
@@ -43,16 +45,7 @@ def expected_spans(fetch: FakeFetch, urls: Sequence[str] | None = None) -> list[
 
 
 def _picture(run: Run, fetch: FakeFetch, expected: Sequence[Span]) -> str:
-    shifted = [
-        Span(
-            s.label,
-            s.start - run.started,
-            None if s.end is None else s.end - run.started,
-            s.outcome,
-        )
-        for s in spans(fetch.calls)
-    ]
-    return side_by_side(shifted, expected)
+    return side_by_side(rebase(spans(fetch.calls), run.started), expected)
 
 
 def expect_finished_at(
@@ -156,6 +149,8 @@ class CancelledRun:
     name: str
     at: float
     """When it was cancelled (if it was still running then)."""
+    started: float = 0.0
+    """The loop's time when the call started (to count a picture's times from)."""
     ended: float = 0.0
     """When it finished: returned, raised, or let CancelledError out."""
     early: bool = False
@@ -182,22 +177,15 @@ async def cancel_during(
     that finished before ``at`` is not cancelled (:attr:`CancelledRun.early`).
     """
     name = getattr(function, "__name__", describe(function))
-    if not callable(function):
-        fail(f"{name} is not a function: it is {describe(function)}")
+    expect_callable(function, name)
 
     async def call() -> Any:
-        awaitable = function(*args, **kwargs)
-        if not inspect.isawaitable(awaitable):
-            fail(
-                f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
-                f"declare it with `async def {name}(...)` so callers can await it"
-            )
-        return await awaitable
+        return await expect_awaitable(function(*args, **kwargs), name)
 
     loop = asyncio.get_running_loop()
     before = world.tasks()
     started = world.now
-    run = CancelledRun(name=name, at=at)
+    run = CancelledRun(name=name, at=at, started=started)
     task = asyncio.create_task(call(), name=f"grader: {name}")
     task.add_done_callback(lambda _: setattr(run, "ended", loop.time() - started))
     await asyncio.sleep(at)
@@ -275,3 +263,35 @@ def expect_fetches_cancelled(run: CancelledRun, advice: str, *, details: str = "
         f"(t={seconds(run.ended)}): {advice}",
         details=details,
     )
+
+
+def cancelled_picture(
+    run: CancelledRun, fetch: FakeFetch, urls: Sequence[str] | None = None
+) -> str:
+    """The learner's fetches, timed from the start of the cancelled call, beside the
+    expected picture: every url's fetch (default: all of ``fetch``'s) started at once and
+    cancelled at :attr:`CancelledRun.at`."""
+    expected = [
+        Span(url, 0.0, run.at, "cancelled") for url in (urls if urls is not None else fetch.urls)
+    ]
+    return side_by_side(rebase(spans(fetch.calls), run.started), expected)
+
+
+def expect_cancellation_obeyed(
+    run: CancelledRun,
+    *,
+    unfinished: str,
+    advice: str,
+    details: str = "",
+    swallowed: str = SWALLOWED,
+    swallowed_details: str = "",
+) -> None:
+    """The three checks of a call cancelled mid-way (see :func:`cancel_during`), in order:
+    it was still running when cancelled (:func:`expect_still_running_when_cancelled`,
+    ``unfinished`` saying what it should have waited for), it let CancelledError out
+    (:func:`expect_cancellation_propagated`, with ``swallowed`` as the advice and
+    ``swallowed_details`` as the picture), and no fetch it started was still running
+    afterwards (:func:`expect_fetches_cancelled`, with ``advice`` and ``details``)."""
+    expect_still_running_when_cancelled(run, unfinished)
+    expect_cancellation_propagated(run, advice=swallowed, details=swallowed_details)
+    expect_fetches_cancelled(run, advice, details=details)

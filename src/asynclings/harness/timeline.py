@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .fakes import FakeStore, FetchCall
 
-__all__ = ["Span", "side_by_side", "spans", "store_trace", "timeline"]
+__all__ = ["Span", "rebase", "side_by_side", "spans", "store_trace", "timeline"]
 
 _END_MARK = {"returned": "=", "raised": "!", "cancelled": "x", "running": ">"}
 
@@ -47,6 +47,20 @@ def spans(calls: Sequence[FetchCall]) -> list[Span]:
             call.outcome,
         )
         for call in calls
+    ]
+
+
+def rebase(rows: Sequence[Span], origin: float) -> list[Span]:
+    """``rows`` with their times counted from ``origin`` (the start of the run under
+    test) instead of the loop's clock; a span still running stays open."""
+    return [
+        Span(
+            row.label,
+            row.start - origin,
+            None if row.end is None else row.end - origin,
+            row.outcome,
+        )
+        for row in rows
     ]
 
 

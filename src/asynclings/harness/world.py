@@ -16,7 +16,6 @@ under test meets it only through the fakes' calls and the loop's time.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any
 from blockbuster import BlockingError
 
 from . import fakes
-from .checks import RubricFailure, describe, fail
+from .checks import RubricFailure, describe, expect_awaitable, expect_callable
 from .fakes import FakeFetch, FakeStore, FetchCall, Latency, ReplySpec, StoreOp
 from .loop import Deadlock, SimulatedTimeExceeded, TaskWait, VirtualLoop, task_waits
 
@@ -140,18 +139,12 @@ class World:
         :attr:`Run.leftover`.
         """
         name = getattr(function, "__name__", describe(function))
-        if not callable(function):
-            fail(f"{name} is not a function: it is {describe(function)}")
+        expect_callable(function, name)
         before = self.tasks()
         used = [(fake, fake.touched) for fake in fakes.live()]
         run = Run(name=name, started=self.now)
         try:
-            awaitable = function(*args, **kwargs)
-            if not inspect.isawaitable(awaitable):
-                fail(
-                    f"{name}(...) returned {describe(awaitable)} instead of a coroutine: "
-                    f"declare it with `async def {name}(...)` so callers can await it"
-                )
+            awaitable = expect_awaitable(function(*args, **kwargs), name)
             try:
                 run.value = await awaitable
             finally:
