@@ -702,6 +702,7 @@ def _swallowers(
     """What each task whose fetch was cancelled at or after ``since`` did instead of
     ending cancelled: facts observed in the run, one phrase per task."""
     found = []
+    went_on: list[tuple[str, list[str]]] = []
     for call in fetch.calls:
         if call.outcome != "cancelled" or call.ended is None or call.ended < since:
             continue
@@ -715,7 +716,7 @@ def _swallowers(
             if other.task == call.task and other is not call and other.started >= call.ended
         ]
         if later:
-            found.append(f"{who} caught its CancelledError and went on to fetch {_urls(later)}")
+            went_on.append((who, later))
             continue
         task = tasks.get(call.task)
         if task is None or not task.done() or task.cancelled():
@@ -723,6 +724,19 @@ def _swallowers(
         error = task.exception()
         outcome = "finished normally" if error is None else f"raised {type(error).__name__}"
         found.append(f"{who} caught its CancelledError and {outcome} instead of ending cancelled")
+    if len(went_on) == 1:
+        (who, later), *_ = went_on
+        found.insert(0, f"{who} caught its CancelledError and went on to fetch {_urls(later)}")
+    elif went_on:
+        # Which task took which url depends on the order asyncio cancelled them in (a
+        # TaskGroup keeps its tasks in a set): say it for them all at once.
+        whose = [who.removeprefix("the task running ") for who, _ in went_on]
+        later = sorted(url for _, urls in went_on for url in urls)
+        found.insert(
+            0,
+            f"the tasks running {', '.join(whose[:-1])} and {whose[-1]} caught their "
+            f"CancelledError and went on to fetch {_urls(later)}",
+        )
     return found
 
 
