@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SwallowingHandler", "quote_handlers", "swallowing_handlers"]
+__all__ = ["SwallowingHandler", "parse_source", "quote_handlers", "swallowing_handlers"]
 
 _SWALLOWERS = ("BaseException", "CancelledError")
 
@@ -91,16 +91,24 @@ def _functions(tree: ast.AST) -> dict[ast.AST, str | None]:
     return owner
 
 
+def parse_source(path: Path) -> tuple[ast.Module, list[str]] | None:
+    """The syntax tree and the lines of the Python file at ``path``, or ``None`` if it
+    cannot be read or parsed (the code under test decides what is there)."""
+    try:
+        source = path.read_text(encoding="utf-8")
+        return ast.parse(source), source.splitlines()
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
 def swallowing_handlers(path: Path) -> list[SwallowingHandler]:
     """Every clause in the file at ``path`` that catches ``CancelledError`` (bare,
     ``BaseException``, ``CancelledError``) and never re-raises it, in line order. A
     file that cannot be read or parsed has none."""
-    try:
-        source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-    except (OSError, SyntaxError, ValueError):
+    parsed = parse_source(path)
+    if parsed is None:
         return []
-    lines = source.splitlines()
+    tree, lines = parsed
     owner = _functions(tree)
     found = []
     for node in ast.walk(tree):

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .handlers import parse_source
+
 __all__ = ["LockLog", "LockRecord", "lock_creations", "watch_locks"]
 
 _KINDS = ("Lock", "Semaphore", "BoundedSemaphore")
@@ -119,12 +121,10 @@ def lock_creations(path: Path, function: str) -> list[str]:
     """``line N: `...` `` for every line of the functions named ``function`` in the file
     at ``path`` that calls ``Lock()``, ``Semaphore()`` or ``BoundedSemaphore()`` (by
     any module prefix). A file that cannot be read or parsed has none."""
-    try:
-        source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-    except (OSError, SyntaxError, ValueError):
+    parsed = parse_source(path)
+    if parsed is None:
         return []
-    lines = source.splitlines()
+    tree, lines = parsed
     found: set[int] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name != function:
