@@ -24,7 +24,7 @@ the process bounds what such code can reach: its own submission, nothing else.
 
 from __future__ import annotations
 
-from .core import GUARD_KEY, TAMPERED, Guard, checkpoint, report_tampering, tampered_message
+from .core import GUARD_KEY, TAMPERED, Guard, tampered_message
 from .integrity import take_snapshot
 from .source import scan_source
 
@@ -32,8 +32,6 @@ __all__ = [
     "GUARD_KEY",
     "TAMPERED",
     "Guard",
-    "checkpoint",
-    "report_tampering",
     "scan_source",
     "take_snapshot",
     "tampered_message",

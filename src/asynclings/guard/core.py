@@ -4,9 +4,10 @@ together for one grading process.
 What this defends: the verdicts of a batch grading process. :class:`Guard` arms the
 integrity checks (:mod:`.integrity`) and the tripwires (:mod:`.tripwires`) just before
 the first submission module is imported, checks after every rubric item (and, through
-:func:`checkpoint`, each time a learner's call returns) and charges what changed to the
-module whose item ran: that item fails, and every item of the module scores nothing,
-flagged for review with what was changed (:func:`tampered_message`). :meth:`Guard.seal`
+the check it registers with the harness, :mod:`asynclings.harness.integrity`, each time
+a learner's call returns) and charges what changed to the module whose item ran: that
+item fails, and every item of the module scores nothing, flagged for review with what
+was changed (:func:`tampered_message`). :meth:`Guard.seal`
 runs the last check and serializes the results with thread switches held off, so a
 thread the submission left running cannot slip a change in between.
 
@@ -23,6 +24,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ..harness import integrity as checks
+from ..harness.integrity import TAMPERED, tampered_message
 from .integrity import (
     JUDGES,
     SEALED,
@@ -35,38 +38,7 @@ from .integrity import (
 )
 from .tripwires import Tripwires, install
 
-__all__ = ["GUARD_KEY", "TAMPERED", "Guard", "checkpoint", "report_tampering", "tampered_message"]
-
-TAMPERED = "the submission changed the grader's own tools"
-
-
-def tampered_message(changes: list[str]) -> str:
-    """The learner-facing verdict on an item whose tools or facts were changed."""
-    shown = "; ".join(changes[:5]) + ("; ..." if len(changes) > 5 else "")
-    return (
-        f"{TAMPERED} ({shown}): no verdict on this module can be trusted, so every item "
-        "scores nothing; flagged for the instructor's review"
-    )
-
-
-def checkpoint() -> list[str]:
-    """In a grading process with an armed guard: what the code under test changed in
-    the kit's and the graders' modules since the item began (put back). Called when a
-    learner's call returns, before the grader looks at the result, so that a change
-    undone later (when the grader calls the changed function) is still seen."""
-    guard = _armed[0] if _armed else None
-    return guard.quick_check() if guard is not None else []
-
-
-def report_tampering(changes: list[str]) -> None:
-    """Charge ``changes`` to the module whose item is running (batch grading only)."""
-    guard = _armed[0] if _armed else None
-    if guard is not None and guard.current_file is not None:
-        known = guard.tampered.setdefault(guard.current_file, [])
-        known.extend(c for c in changes if c not in known)
-
-
-_armed: list[Guard] = []
+__all__ = ["GUARD_KEY", "TAMPERED", "Guard", "tampered_message"]
 
 
 class Guard:
@@ -84,28 +56,45 @@ class Guard:
         self._closing: Snapshot | None = None
         self._kit: Snapshot | None = None
         self.current_file: str | None = None
+        self._check: checks.Check = self.quick_check
+        """The check registered with the harness while armed (one bound method, so
+        that it can be unregistered)."""
 
     def pytest_configure(self, config: Any) -> None:
         config.stash[GUARD_KEY] = self
 
     def arm(self) -> None:
-        """Snapshot the tools and switch the tripwires on (before any submission
-        module is imported)."""
+        """Register the quick check with the harness, snapshot the tools and switch the
+        tripwires on (before any submission module is imported). The registration comes
+        first, so that the snapshots hold the harness's registry as armed."""
+        checks.register(self._check, report=self.report)
         self._snapshot = take_snapshot()
         self._kit = take_snapshot(JUDGES, system=False)
         self._tripwires = Tripwires(
             self.learner_dirs, [self.scratch], current_file=lambda: self.current_file
         )
         install(self._tripwires)
-        _armed[:] = [self]
 
     def before_item(self, file: Path | None = None) -> None:
         self._item_state = process_state()
         self.current_file = str(file) if file is not None else None
 
     def quick_check(self) -> list[str]:
-        """The kit's and graders' namespaces only (cheap: every learner call)."""
+        """What the code under test changed in the kit's and the graders' modules since
+        the item began (put back): their namespaces only, cheap enough for every
+        learner call. The harness runs it when a learner's call returns, before the
+        grader looks at the result, so that a change undone later (when the grader
+        calls the changed function) is still seen."""
         return namespace_changes(self._kit, restore=True) if self._kit is not None else []
+
+    def report(self, changes: list[str]) -> None:
+        """Charge ``changes`` (found by the harness) to the module whose item is running."""
+        if self.current_file is not None:
+            self._charge(self.current_file, changes)
+
+    def _charge(self, file: str, changes: list[str]) -> None:
+        known = self.tampered.setdefault(file, [])
+        known.extend(c for c in changes if c not in known)
 
     def after_item(self, file: Path) -> list[str]:
         """What the submission changed (now put back), charged to ``file``: the module
@@ -117,8 +106,7 @@ class Guard:
             changes += process_changes(self._item_state, restore=True)
             self._item_state = None
         if changes:
-            known = self.tampered.setdefault(str(file), [])
-            known.extend(c for c in changes if c not in known)
+            self._charge(str(file), changes)
         return changes
 
     def flags(self, file: str) -> list[str]:
@@ -149,7 +137,9 @@ class Guard:
             sys.setswitchinterval(previous)
 
     def close_session(self) -> None:
-        """The grading session is over: snapshot the tools as the kit left them."""
+        """The grading session is over: unregister from the harness and snapshot the
+        tools as the kit left them."""
+        checks.unregister(self._check)
         if self._snapshot is not None:
             self._closing = take_snapshot(SEALED)
 
