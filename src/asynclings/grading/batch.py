@@ -103,9 +103,8 @@ def _uniform(exercise: Exercise, status: Any, message: str, details: str = "") -
         path=None,
         status=status,
         items=items,
-        max_points=sum(i.max_points for i in items),
         reason=message if status != "graded" else "",
-    )
+    ).settle()
 
 
 def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseResult:
@@ -140,7 +139,6 @@ def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseR
         path=f"{exercise.module}.py",
         status="graded",
         items=items,
-        max_points=sum(i.max_points for i in items),
         flags=flags,
     ).settle()
 
