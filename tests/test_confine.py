@@ -114,9 +114,9 @@ def test_an_ipc_object_in_the_workers_namespace_is_removed_and_reported():
         made = subprocess.run([*as_the_job, "ipcmk", "-M", "4096"], capture_output=True, text=True)
         assert made.returncode == 0, made.stderr
         reply = worker.run({"ex02_gather": stub}, Limits(timeout=20), None)
-        (left,) = reply["left_behind"]
+        (left,) = reply.left_behind
         assert left.startswith("shared memory segment key 0x") and left.endswith(", 4096 bytes")
-        assert reply["clean"] and worker.process is not None  # kept: nothing is left
+        assert reply.clean and worker.process is not None  # kept: nothing is left
         after = subprocess.run([*enter, "cat", "/proc/sysvipc/shm"], capture_output=True)
         assert after.returncode == 0, after.stderr
         assert len(after.stdout.decode().strip().splitlines()) == 1  # the header alone
@@ -124,7 +124,7 @@ def test_an_ipc_object_in_the_workers_namespace_is_removed_and_reported():
         made = subprocess.run([*enter, "ipcmk", "-M", "4096"], capture_output=True, text=True)
         assert made.returncode == 0, made.stderr
         reply = worker.run({"ex02_gather": stub}, Limits(timeout=20), None)
-        assert reply["left_behind"] and not reply["clean"]
+        assert reply.left_behind and not reply.clean
         assert worker.process is None  # stopped: the next job gets a fresh namespace
     finally:
         worker.stop()

@@ -433,3 +433,94 @@ async def test_cancel_during_explains_swallowed_and_early_calls():
 
     with pytest.raises(RubricFailure, match="declare it with `async def not_async"):
         await cancel_during(world, not_async, at=1.0)
+
+
+# Integrity checks registered with the harness ---------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_world_verify_runs_with_no_integrity_check_registered():
+    from asynclings.harness import integrity
+
+    assert integrity.registered() == ()
+    world = World()
+    fetch = world.fetch({"a": 1.0})
+
+    async def honest():
+        return await fetch("a")
+
+    run = await world.call(honest)
+    assert run.error is None and run.duration == 1.0
+    world.verify()  # nothing registered: only the fakes and the clock are checked
+
+
+@pytest.mark.asyncio
+async def test_a_fake_changed_by_the_code_fails_the_item_with_nothing_registered():
+    world = World()
+    fetch = world.fetch({"a": 1.0})
+
+    async def rewrites_its_record():
+        await fetch("a")
+        fetch.calls.clear()
+
+    with pytest.raises(RubricFailure) as failure:
+        await world.call(rewrites_its_record)
+    assert failure.value.message.startswith(
+        "the submission changed the grader's own tools (the fake fetch's record of calls "
+        "was changed): no verdict on this module can be trusted"
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_registered_check_fails_the_item_and_its_reporter_hears_every_change():
+    from asynclings.harness import integrity
+
+    found: list[list[str]] = [[]]
+    heard: list[list[str]] = []
+
+    def check() -> list[str]:
+        changes, found[0] = found[0], []
+        return changes
+
+    integrity.register(check, report=heard.append)
+    integrity.register(check, report=heard.append)  # once, however often registered
+    try:
+        world = World()
+        fetch = world.fetch({"a": 1.0})
+
+        async def clean():
+            return await fetch("a")
+
+        await world.call(clean)
+        assert heard == []
+        found[0] = ["asynclings.rubric.expect was replaced"]
+        with pytest.raises(RubricFailure, match=r"tools \(asynclings.rubric.expect was replaced\)"):
+            await world.call(clean)
+        assert heard == [["asynclings.rubric.expect was replaced"]]
+
+        async def rewrites_its_record():
+            await fetch("a")
+            fetch.calls.clear()
+
+        heard.clear()
+        found[0] = ["time.monotonic was replaced"]
+        with pytest.raises(RubricFailure, match="record of calls was changed; time.monotonic"):
+            await world.call(rewrites_its_record)
+        assert heard == [
+            ["the fake fetch's record of calls was changed", "time.monotonic was replaced"]
+        ]
+    finally:
+        integrity.unregister(check)
+    assert integrity.registered() == ()
+    integrity.unregister(check)  # unregistering twice is harmless
+
+
+def test_tampered_message_shows_five_changes_then_an_ellipsis():
+    from asynclings.harness.integrity import tampered_message
+
+    message = tampered_message([f"m.f{n} was replaced" for n in range(7)])
+    assert "(m.f0 was replaced; m.f1 was replaced; m.f2 was replaced; m.f3 was replaced; " in (
+        message
+    )
+    assert "m.f4 was replaced; ...): no verdict on this module can be trusted" in message
+    assert "m.f5" not in message

@@ -157,52 +157,16 @@ def results_json(
     ``unsandboxed_because``: why it was graded without the sandbox (empty: it was not,
     or ``--no-sandbox`` said so).
     """
-    from .reports.files import gradescope_json, integrity_lines, module_lines
+    from .reports.files import Autograder, gradescope_json
 
-    data = gradescope_json(result)
-    wanted = set(modules)
-    kept = [e for e in result.results.exercises if e.module in wanted]
-    tests = []
-    for index, exercise in enumerate(kept, start=1):
-        prefix = f"{exercise.module}: "
-        own = [t for t in data["tests"] if t["name"].startswith(prefix)]
-        for number, (test, item) in enumerate(zip(own, exercise.items, strict=True), start=1):
-            test["number"] = f"{index}.{number}"
-            test["tags"] = [exercise.module]
-            name = item.name.removeprefix("test_")
-            if "all" in hidden or item.name in hidden or name in hidden:
-                test["visibility"] = "after_due_date"
-            tests.append(test)
-    score = sum(t["score"] for t in tests)
-    most = sum(t["max_score"] for t in tests)
-    lines = []
-    if learner:
-        lines.append(f"Feedback for {learner}.")
-    lines.append(
-        f"**{score:g}/{most:g} points** from {len(kept)} exercise(s), graded by asynclings."
+    options = Autograder(
+        modules=tuple(modules),
+        hidden=tuple(hidden),
+        seconds=seconds,
+        learner=learner,
+        unsandboxed_because=unsandboxed_because,
     )
-    for exercise in kept:
-        status = "" if exercise.status == "graded" else f" ({exercise.status})"
-        lines.append(f"- {exercise.module}: {exercise.points:g}/{exercise.max_points:g}{status}")
-    broken = [e for e in kept if e.status != "not submitted"]
-    for line in module_lines(result, broken):  # why a module scores 0 as a whole, once
-        lines += ["", line]
-    for line in integrity_lines(result, unsandboxed_because=unsandboxed_because):
-        lines += ["", line]  # flags, unsandboxed
-    extra_data = data["extra_data"]
-    if unsandboxed_because and result.sandbox == "none":
-        extra_data["sandbox_unavailable"] = unsandboxed_because
-    return {
-        "score": score,
-        "execution_time": round(seconds, 3),
-        "output": "\n".join(lines),
-        "output_format": "md",
-        "test_output_format": "md",
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "extra_data": extra_data,
-        "tests": tests,
-    }
+    return gradescope_json(result, options)
 
 
 def run(root: Path, config_path: Path | None = None) -> dict[str, Any]:

@@ -394,7 +394,6 @@ class Grading:
         order = list(self.modules)
         graded = sorted(by_file.values(), key=lambda e: (order.index(e.module), e.path or ""))
         for exercise_result in graded:
-            exercise_result.max_points = sum(i.max_points for i in exercise_result.items)
             exercise_result.settle()
         return Results(exercises=graded)
 

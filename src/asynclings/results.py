@@ -90,6 +90,8 @@ class ExerciseResult:
     status: ExerciseStatus = "graded"
     items: list[ItemResult] = field(default_factory=list)
     max_points: float = 0.0
+    """The most the exercise can score: its items' points, summed by :meth:`settle`
+    (the one place an exercise's max points are computed)."""
     flags: list[str] = field(default_factory=list)
     """Evidence for the instructor that the module tried to influence its grading
     (what the guard refused or put back, suspicious lines of its source)."""
@@ -115,10 +117,12 @@ class ExerciseResult:
         return STATUS_LABELS.get(self.status, self.status)
 
     def settle(self) -> ExerciseResult:
-        """Set :attr:`status` and :attr:`reason` from the item verdicts: when every item
-        failed for one problem of the whole module (it does not load, hangs at import,
-        every function is a stub), the module has that status and the items' distinct
-        messages, once each, as its reason. Items still score 0 one by one."""
+        """Set :attr:`max_points` from the items, and :attr:`status` and :attr:`reason`
+        from their verdicts: when every item failed for one problem of the whole module
+        (it does not load, hangs at import, every function is a stub), the module has
+        that status and the items' distinct messages, once each, as its reason. Items
+        still score 0 one by one."""
+        self.max_points = sum(item.max_points for item in self.items)
         if self.status != "graded" or not self.items:
             return self
         problems = {item.problem for item in self.items if item.status == "failed"}

@@ -30,6 +30,7 @@ from ..results import ExerciseResult, ItemResult, ModuleProblem, Results, Submis
 from ..rubric import rubric_of
 from .gradebook import Gradebook
 from .intake import Entry, Intake, NotSubmissions, collect, discover, survey
+from .messages import Reply
 from .sandbox import SandboxUnavailable, WorkerDied, WorkerPool, check_sandbox
 from .worker import Limits
 
@@ -103,9 +104,8 @@ def _uniform(exercise: Exercise, status: Any, message: str, details: str = "") -
         path=None,
         status=status,
         items=items,
-        max_points=sum(i.max_points for i in items),
         reason=message if status != "graded" else "",
-    )
+    ).settle()
 
 
 def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseResult:
@@ -140,7 +140,6 @@ def _validated(exercise: Exercise, reported: ExerciseResult | None) -> ExerciseR
         path=f"{exercise.module}.py",
         status="graded",
         items=items,
-        max_points=sum(i.max_points for i in items),
         flags=flags,
     ).settle()
 
@@ -208,9 +207,9 @@ class _Children:
         return _outcome(reply, limits)
 
 
-def _outcome(reply: dict[str, Any], limits: Limits) -> _ChildOutcome:
+def _outcome(reply: Reply, limits: Limits) -> _ChildOutcome:
     outcome = _read_reply(reply, limits)
-    left = [str(thing)[:200] for thing in reply.get("left_behind", [])][:10]
+    left = [thing[:200] for thing in reply.left_behind][:10]
     if left:  # removed by the worker; evidence for the instructor
         outcome.flags.append(
             "left System V IPC objects behind after its grading, where the next "
@@ -219,9 +218,9 @@ def _outcome(reply: dict[str, Any], limits: Limits) -> _ChildOutcome:
     return outcome
 
 
-def _read_reply(reply: dict[str, Any], limits: Limits) -> _ChildOutcome:
-    tail = str(reply.get("output_tail", ""))[-2000:]
-    status = reply.get("status")
+def _read_reply(reply: Reply, limits: Limits) -> _ChildOutcome:
+    tail = reply.output_tail[-2000:]
+    status = reply.status
     if status == "timed out":
         return _ChildOutcome(
             None,
@@ -243,14 +242,14 @@ def _read_reply(reply: dict[str, Any], limits: Limits) -> _ChildOutcome:
     if status != "ok":
         return _ChildOutcome(
             None,
-            f"the grading process ended without results ({reply.get('exit', 'unknown')}): "
+            f"the grading process ended without results ({reply.exit}): "
             "the code stopped the interpreter (os._exit, sys.exit in a thread, a crash) or "
             f"ran out of memory (limit {limits.memory_mb} MB)",
             "crashed",
             tail,
         )
     try:
-        data = reply["results"]
+        data = reply.results
         results = Results.from_dict(data)
         late = [str(change) for change in data.get("late_tampering", [])]
     except (ValueError, TypeError, KeyError, AttributeError):

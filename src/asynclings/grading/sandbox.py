@@ -15,7 +15,6 @@ does not work on this machine, batch grading refuses to start unless told
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import secrets
@@ -24,11 +23,11 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from ..manifest import content_root
+from .messages import Hello, Job, ProtocolError, Reply
 from .worker import Limits, read_frame, write_frame
 
 __all__ = ["SandboxUnavailable", "Worker", "WorkerPool", "bwrap_command", "check_sandbox"]
@@ -186,7 +185,8 @@ class Worker:
         self.slot = slot
         self.sandboxed = sandboxed
         self.process: subprocess.Popen[bytes] | None = None
-        self.hello: dict[str, Any] = {}
+        self.hello: Hello | None = None
+        """The facts the worker reported at start (``None`` until it started)."""
         self._stderr_path: Path | None = None
 
     def start(self, *, startup_timeout: float = 120.0) -> None:
@@ -209,8 +209,15 @@ class Worker:
             target=_drain, args=(self.process.stderr, stderr_tail), daemon=True
         ).start()
         self._stderr_tail = stderr_tail
-        hello = self._reply(startup_timeout)
-        if hello is None or "hello" not in hello:
+        frame = self._reply(startup_timeout)
+        try:
+            hello = Hello.from_dict(frame) if frame is not None else None
+        except ProtocolError as error:
+            self.stop()
+            raise SandboxUnavailable(
+                f"the grading worker's first message is wrong: {error}"
+            ) from None
+        if hello is None:
             self.stop()
             detail = b"".join(stderr_tail).decode("utf-8", "replace").strip()[-800:]
             raise SandboxUnavailable(
@@ -218,7 +225,7 @@ class Worker:
                 + (" in the sandbox" if self.sandboxed else "")
                 + (f": {detail}" if detail else "")
             )
-        self.hello = hello["hello"]
+        self.hello = hello
 
     def _reply(self, timeout: float) -> dict[str, Any] | None:
         assert self.process is not None and self.process.stdout is not None
@@ -236,27 +243,28 @@ class Worker:
             return None
         return box[0]
 
-    def run(self, modules: dict[str, bytes], limits: Limits, seed: int | None) -> dict[str, Any]:
+    def run(self, modules: dict[str, bytes], limits: Limits, seed: int | None) -> Reply:
         """Grade ``modules`` in a fresh child of this worker; the worker's reply."""
         if self.process is None or self.process.poll() is not None:
             self.start()
         assert self.process is not None and self.process.stdin is not None
-        job = {
-            "modules": {m: base64.b64encode(d).decode() for m, d in modules.items()},
-            "limits": asdict(limits),
-            "seed": seed,
-            "token": secrets.token_hex(16),
-        }
+        job = Job(modules=dict(modules), limits=limits, seed=seed, token=secrets.token_hex(16))
         try:
-            write_frame(self.process.stdin, job)
+            write_frame(self.process.stdin, job.to_dict())
         except (BrokenPipeError, OSError) as error:
             self.stop()
             raise WorkerDied(f"the grading worker could not take the job: {error}") from None
-        reply = self._reply(limits.timeout + 30)
-        if reply is None:
+        frame = self._reply(limits.timeout + 30)
+        if frame is None:
             self.stop()
             raise WorkerDied("the grading worker stopped answering")
-        if not reply.get("clean", False):
+        try:
+            reply = Reply.from_dict(frame)
+        except ProtocolError as error:
+            # The worker shares its sandbox with the jobs it ran: it is not trusted again.
+            self.stop()
+            raise WorkerDied(f"the grading worker sent a malformed reply: {error}") from None
+        if not reply.clean:
             # The job left something the worker could not remove: the next job gets a
             # fresh sandbox, never what this one left.
             self.stop()
@@ -321,17 +329,17 @@ class WorkerPool:
 def check_sandbox(worker: Worker) -> list[str]:
     """What is wrong with the sandbox ``worker`` started in (nothing: ``[]``)."""
     facts = worker.hello
+    if facts is None:
+        return ["the worker has not started"]
     problems = []
-    if os.geteuid() == 0 and facts.get("uid") == 0:
+    if os.geteuid() == 0 and facts.uid == 0:
         problems.append("the worker runs as root")
-    if facts.get("pid") not in (1, 2):
-        problems.append(f"the worker has no PID namespace of its own (pid {facts.get('pid')})")
-    if facts.get("network") == "reachable" or not str(facts.get("network", "")).startswith(
-        "unreachable"
-    ):
+    if facts.pid not in (1, 2):
+        problems.append(f"the worker has no PID namespace of its own (pid {facts.pid})")
+    if facts.network == "reachable" or not facts.network.startswith("unreachable"):
         problems.append("the network is reachable")
-    if facts.get("kit_writable"):
+    if facts.kit_writable:
         problems.append("the kit's files are writable")
-    if facts.get("solutions_visible"):
+    if facts.solutions_visible:
         problems.append("the solutions are visible")
     return problems

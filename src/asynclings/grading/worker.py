@@ -4,7 +4,8 @@ child process of its own.
 The batch (:mod:`.batch`) starts one worker per parallel slot, inside a bubblewrap
 sandbox (:mod:`.sandbox`) or, with ``--no-sandbox``, as a plain subprocess, and talks
 to it over its stdin and stdout in length-prefixed JSON frames
-(:func:`read_frame`/:func:`write_frame`).
+(:func:`read_frame`/:func:`write_frame`), each holding one message of :mod:`.messages`
+(a ``Hello``, a ``Job``, a ``Reply``).
 
 At start the worker imports pytest, the plugin and every grader and runs one
 throwaway grading run (:func:`warm`), then says ``hello`` with the facts of the
@@ -29,7 +30,6 @@ results channel.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -41,31 +41,17 @@ import struct
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from .confine import ipc_objects, refuse_process_starts
+from .messages import Hello, Job, Limits, Reply, ReplyStatus
 
 __all__ = ["Limits", "read_frame", "serve", "warm", "write_frame"]
 
 MAX_FRAME = 64 * 1024 * 1024
 MAX_RESULT_BYTES = 5_000_000
 SCRATCH = "asynclings-job"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one grading process."""
-
-    timeout: float = 60.0
-    """Real seconds before the whole job is killed."""
-    memory_mb: int = 2048
-    """Address-space limit; a submission that allocates without bound gets MemoryError."""
-    output_mb: int = 16
-    """Largest file the process may write (its captured output included)."""
-    processes: int = 64
-    """Processes and threads the job may run at once (a fork bomb stops there)."""
 
 
 # Frames ------------------------------------------------------------------------------------
@@ -135,28 +121,32 @@ def warm() -> None:
     gc.freeze()
 
 
-def inspect_sandbox() -> dict[str, Any]:
+def inspect_sandbox() -> Hello:
     """What this process can and cannot do: the facts the batch checks before it
     trusts the sandbox with a submission."""
     import socket
 
     from ..manifest import content_root
 
-    facts: dict[str, Any] = {"uid": os.getuid(), "pid": os.getpid()}
     try:
         with socket.create_connection(("192.0.2.1", 9), timeout=0.5):
-            facts["network"] = "reachable"
+            network = "reachable"
     except OSError as error:
-        facts["network"] = f"unreachable ({error.strerror or error})"
+        network = f"unreachable ({error.strerror or error})"
     probe = content_root() / "graders" / ".asynclings-write-probe"
     try:
         probe.write_text("x")
         probe.unlink()
-        facts["kit_writable"] = True
+        kit_writable = True
     except OSError:
-        facts["kit_writable"] = False
-    facts["solutions_visible"] = any((content_root() / "solutions").glob("*.py"))
-    return facts
+        kit_writable = False
+    return Hello(
+        uid=os.getuid(),
+        pid=os.getpid(),
+        network=network,
+        kit_writable=kit_writable,
+        solutions_visible=any((content_root() / "solutions").glob("*.py")),
+    )
 
 
 def _make_undumpable() -> None:
@@ -179,19 +169,19 @@ def serve(stdin: IO[bytes], stdout: IO[bytes], *, sandboxed: bool) -> None:
     warm()
     if sandboxed:
         _make_undumpable()
-    write_frame(stdout, {"hello": inspect_sandbox()})
+    write_frame(stdout, inspect_sandbox().to_dict())
     scratch_root = Path(tempfile.gettempdir())
     while True:
-        job = read_frame(stdin)
-        if job is None:
+        frame = read_frame(stdin)
+        if frame is None:
             return
-        reply = _run_job(job, scratch_root, sandboxed=sandboxed)
-        write_frame(stdout, reply)
+        reply = _run_job(Job.from_dict(frame), scratch_root, sandboxed=sandboxed)
+        write_frame(stdout, reply.to_dict())
 
 
-def _run_job(job: dict[str, Any], scratch_root: Path, *, sandboxed: bool) -> dict[str, Any]:
-    limits = Limits(**job["limits"])
-    token = job["token"].encode()
+def _run_job(job: Job, scratch_root: Path, *, sandboxed: bool) -> Reply:
+    limits = job.limits
+    token = job.token.encode()
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}-", dir=scratch_root))
     read_end, write_end = os.pipe()
     started = time.monotonic()
@@ -213,32 +203,35 @@ def _run_job(job: dict[str, Any], scratch_root: Path, *, sandboxed: bool) -> dic
         if left_behind:
             _remove_ipc_objects()
             clean = clean and not ipc_objects()
-    reply: dict[str, Any] = {
-        "seconds": round(time.monotonic() - started, 3),
-        "output_tail": output_tail,
-        "exit": _describe_exit(status),
-        "clean": clean,
-        "left_behind": left_behind,
-    }
+    verdict, results = _read_results(data, token, timed_out=timed_out)
+    return Reply(
+        status=verdict,
+        seconds=round(time.monotonic() - started, 3),
+        output_tail=output_tail,
+        exit=_describe_exit(status),
+        clean=clean,
+        left_behind=tuple(left_behind),
+        results=results,
+    )
+
+
+def _read_results(data: bytes, token: bytes, *, timed_out: bool) -> tuple[ReplyStatus, Any]:
+    """The job's status and, if they came back with its token, its results (JSON after
+    the token: the batch checks that they are results)."""
     if timed_out:
-        reply["status"] = "timed out"
-        return reply
+        return "timed out", None
     if not data:
-        reply["status"] = "crashed"
-        return reply
+        return "crashed", None
     if (
         not data.startswith(token + b"\n")
         or data.count(b"\n" + token)
         or len(data) > (MAX_RESULT_BYTES + len(token) + 1)
     ):
-        reply["status"] = "forged"
-        return reply
+        return "forged", None
     try:
-        reply["results"] = json.loads(data[len(token) + 1 :])
-        reply["status"] = "ok"
+        return "ok", json.loads(data[len(token) + 1 :])
     except ValueError:
-        reply["status"] = "forged"
-    return reply
+        return "forged", None
 
 
 def _collect(pid: int, fd: int, deadline: float) -> tuple[bytes, bool, int | None]:
@@ -362,9 +355,7 @@ def _limit(kind: int, value: int) -> None:
         resource.setrlimit(kind, (value, value))
 
 
-def _child(
-    job: dict[str, Any], limits: Limits, scratch: Path, results_fd: int, token: bytes
-) -> None:
+def _child(job: Job, limits: Limits, scratch: Path, results_fd: int, token: bytes) -> None:
     """Body of the job's process (forked from the worker; never returns)."""
     # Captured before any submission code runs: whatever it rebinds later, the
     # results leave through these.
@@ -375,8 +366,8 @@ def _child(
         os.setsid()
         folder = scratch / "submission"
         folder.mkdir()
-        for module, encoded in job["modules"].items():
-            (folder / f"{module}.py").write_bytes(base64.b64decode(encoded))
+        for module, source in job.modules.items():
+            (folder / f"{module}.py").write_bytes(source)
         tmp = scratch / "tmp"
         tmp.mkdir()
         _limit(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
@@ -413,7 +404,7 @@ def _child(
         from ..run import grade_in_process
 
         guard = Guard(learner_dirs=[folder], scratch=scratch)
-        results = grade_in_process([folder], data_seed=job.get("seed"), guard=guard)
+        results = grade_in_process([folder], data_seed=job.seed, guard=guard)
 
         def serialize(late: list[str]) -> bytes:
             data = results.to_dict()

@@ -26,6 +26,7 @@ from blockbuster import BlockingError
 from . import fakes
 from .checks import RubricFailure, describe, expect_awaitable, expect_callable
 from .fakes import FakeFetch, FakeStore, FetchCall, Latency, ReplySpec, StoreOp
+from .integrity import report, run_checks, tampered_message
 from .loop import Deadlock, SimulatedTimeExceeded, TaskWait, VirtualLoop, task_waits
 
 __all__ = ["Run", "World", "verdict_errors"]
@@ -163,8 +164,9 @@ class World:
 
     def verify(self, chosen: Iterable[Any] | None = None) -> None:
         """Fail the item if the code under test changed the fakes' records (``chosen``
-        ones, default all), the loop's clock or (in batch grading) the grader's tools:
-        the facts graders judge by must be the world's own."""
+        ones, default all), the loop's clock or what a registered integrity check
+        watches (in batch grading, the grader's tools: see :mod:`.integrity`): the
+        facts graders judge by must be the world's own."""
         checked = fakes.live() if chosen is None else chosen
         found = [change for fake in checked for change in fake.tampering()]
         loop = asyncio._get_running_loop()
@@ -172,11 +174,9 @@ class World:
             loop.time()  # puts a changed clock back and notes it
             if loop.clock_tampered:
                 found.append("the event loop's clock was changed")
-        from ..guard import checkpoint, report_tampering, tampered_message
-
-        found += checkpoint()
+        found += run_checks()
         if found:
-            report_tampering(found)
+            report(found)
             raise RubricFailure(tampered_message(found))
 
     def seeds(self, count: int) -> Iterable[int]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from ..manifest import exercises
 from ..results import ExerciseResult, SubmissionResult
 
 __all__ = [
+    "Autograder",
     "feedback_markdown",
     "file_stem",
     "gradescope_json",
@@ -127,30 +130,95 @@ def _not_run_output(result: SubmissionResult, exercise: ExerciseResult) -> str:
     )
 
 
-def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Autograder:
+    """What the Gradescope autograder's results.json adds to the batch's file: only the
+    assignment's ``modules``, the ``hidden`` rubric items (ids with or without ``test_``;
+    ``all`` hides every one) shown after the due date, the real ``seconds`` the run
+    took, the ``learner``'s name and, when the sandbox could not run there,
+    ``unsandboxed_because``."""
+
+    modules: Sequence[str]
+    hidden: Sequence[str] = ()
+    seconds: float = 0.0
+    learner: str = ""
+    unsandboxed_because: str = ""
+
+    def hides(self, item: str) -> bool:
+        return (
+            "all" in self.hidden or item in self.hidden or item.removeprefix("test_") in self.hidden
+        )
+
+
+def gradescope_json(
+    result: SubmissionResult, autograder: Autograder | None = None
+) -> dict[str, Any]:
     """The submission as Gradescope's results.json: one test per rubric item. A module
     that scores 0 as a whole (missing, does not load...) says why once, in the summary;
-    its tests point there."""
+    its tests point there.
+
+    The one renderer of that format: the batch writes it as is (``results/*.json``);
+    the Gradescope autograder passes its :class:`Autograder` options."""
+    shown = result.results.exercises
+    if autograder is not None:
+        wanted = set(autograder.modules)
+        shown = [e for e in shown if e.module in wanted]
     tests = []
-    for index, exercise in enumerate(result.results.exercises, start=1):
+    for index, exercise in enumerate(shown, start=1):
         for number, item in enumerate(exercise.items, start=1):
             output = (
                 _item_output(item.message, item.details)
                 if exercise.status == "graded" and result.status == "graded"
                 else _not_run_output(result, exercise)
             )
-            tests.append(
-                {
-                    "name": f"{exercise.module}: {item.title}",
-                    "number": f"{index}.{number}",
-                    "score": _number(item.points),
-                    "max_score": _number(item.max_points),
-                    "status": "passed" if item.status == "passed" else "failed",
-                    "output": output,
-                    "output_format": "md",
-                    "visibility": "visible",
-                }
-            )
+            test: dict[str, Any] = {
+                "name": f"{exercise.module}: {item.title}",
+                "number": f"{index}.{number}",
+                "score": _number(item.points),
+                "max_score": _number(item.max_points),
+                "status": "passed" if item.status == "passed" else "failed",
+                "output": output,
+                "output_format": "md",
+                "visibility": "visible",
+            }
+            if autograder is not None:
+                test["tags"] = [exercise.module]
+                if autograder.hides(item.name):
+                    test["visibility"] = "after_due_date"
+            tests.append(test)
+    extra_data: dict[str, Any] = {
+        "needs_review": result.needs_review,
+        "flags": _flags(result),
+        "sandbox": result.sandbox or "none",
+        "data_seed": result.data_seed,
+    }
+    if autograder is None:
+        return {
+            "score": _number(result.points),
+            "execution_time": round(result.seconds, 3),
+            "output": _batch_summary(result),
+            "output_format": "md",
+            "visibility": "visible",
+            "extra_data": extra_data,
+            "tests": tests,
+        }
+    score = sum(t["score"] for t in tests)
+    if autograder.unsandboxed_because and result.sandbox == "none":
+        extra_data["sandbox_unavailable"] = autograder.unsandboxed_because
+    return {
+        "score": score,
+        "execution_time": round(autograder.seconds, 3),
+        "output": _autograder_summary(result, shown, tests, autograder),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": extra_data,
+        "tests": tests,
+    }
+
+
+def _batch_summary(result: SubmissionResult) -> str:
     summary = f"{_number(result.points)}/{_number(result.max_points)} points."
     if result.reason:
         summary += f" {result.reason}"
@@ -158,20 +226,32 @@ def gradescope_json(result: SubmissionResult) -> dict[str, Any]:
         summary += f"\n\n{line}"
     for line in integrity_lines(result):
         summary += f"\n\n{line}"
-    return {
-        "score": _number(result.points),
-        "execution_time": round(result.seconds, 3),
-        "output": summary,
-        "output_format": "md",
-        "visibility": "visible",
-        "extra_data": {
-            "needs_review": result.needs_review,
-            "flags": _flags(result),
-            "sandbox": result.sandbox or "none",
-            "data_seed": result.data_seed,
-        },
-        "tests": tests,
-    }
+    return summary
+
+
+def _autograder_summary(
+    result: SubmissionResult,
+    shown: list[ExerciseResult],
+    tests: list[dict[str, Any]],
+    autograder: Autograder,
+) -> str:
+    score = sum(t["score"] for t in tests)
+    most = sum(t["max_score"] for t in tests)
+    lines = []
+    if autograder.learner:
+        lines.append(f"Feedback for {autograder.learner}.")
+    lines.append(
+        f"**{score:g}/{most:g} points** from {len(shown)} exercise(s), graded by asynclings."
+    )
+    for exercise in shown:
+        status = "" if exercise.status == "graded" else f" ({exercise.status})"
+        lines.append(f"- {exercise.module}: {exercise.points:g}/{exercise.max_points:g}{status}")
+    broken = [e for e in shown if e.status != "not submitted"]
+    for line in module_lines(result, broken):  # why a module scores 0 as a whole, once
+        lines += ["", line]
+    for line in integrity_lines(result, unsandboxed_because=autograder.unsandboxed_because):
+        lines += ["", line]  # flags, unsandboxed
+    return "\n".join(lines)
 
 
 def _exercise_section(exercise: ExerciseResult) -> list[str]:
