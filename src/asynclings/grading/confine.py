@@ -27,6 +27,8 @@ __all__ = ["ipc_objects", "refuse_process_starts"]
 _LOAD_WORD = 0x20  # BPF_LD | BPF_W | BPF_ABS
 _JUMP_IF_EQUAL = 0x15  # BPF_JMP | BPF_JEQ | BPF_K
 _JUMP_IF_SET = 0x45  # BPF_JMP | BPF_JSET | BPF_K
+_JUMP_IF_GREATER_OR_EQUAL = 0x35  # BPF_JMP | BPF_JGE | BPF_K
+_X32_BIT = 0x40000000
 _RETURN = 0x06  # BPF_RET | BPF_K
 _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
@@ -45,9 +47,14 @@ def _filter_program(arch: int, clone: int, clone3: int, refused: tuple[int, ...]
     architecture at 4, the first argument (clone's flags) from 16 (low word first)."""
     program = [
         (_LOAD_WORD, 0, 0, 4),
+        # Another ABI in the same process (i386's int 0x80 from x86-64 code) has other
+        # numbers: refuse it whole, nothing honest uses it.
         (_JUMP_IF_EQUAL, 1, 0, arch),
-        (_RETURN, 0, 0, _ALLOW),  # another ABI: not ours to judge
+        (_RETURN, 0, 0, _ERRNO | _EPERM),
         (_LOAD_WORD, 0, 0, 0),
+        # x32 numbers are x86-64's with bit 30 set: refuse them whole too.
+        (_JUMP_IF_GREATER_OR_EQUAL, 0, 1, _X32_BIT),
+        (_RETURN, 0, 0, _ERRNO | _EPERM),
     ]
     for number in refused:
         program += [(_JUMP_IF_EQUAL, 0, 1, number), (_RETURN, 0, 0, _ERRNO | _EPERM)]
