@@ -182,7 +182,7 @@ def worker_costs(folder: Path, repeat: int, sandboxed: bool) -> dict[str, float]
     worker.start()
     try:
         reply = worker.run(modules, Limits(), SEED)
-        assert reply["status"] == "ok", reply
+        assert reply.status == "ok", reply
         return {
             "start": median_of(start, repeat),
             "empty_job": median_of(lambda: timed(worker.run, nothing, Limits(), SEED), repeat),
