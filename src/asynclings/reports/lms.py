@@ -285,28 +285,26 @@ class LmsReport:
             lines.append(f"no {lms}.csv: {why}")
         if self.not_in_roster:
             lines.append(
-                f"{len(self.not_in_roster)} submission(s) are not in the roster, so they are "
-                f"in no LMS file: {', '.join(self.not_in_roster)}; add them to the roster "
-                "(or fix a misspelt id) and run again"
+                f"not in the roster, so in no LMS file ({len(self.not_in_roster)}): "
+                f"{', '.join(self.not_in_roster)}; add them to the roster, or correct a "
+                "misspelt submission id, and run again"
             )
         if self.no_submission:
             lines.append(
-                f"{_entries(len(self.no_submission))} no submission in the batch and are "
-                "left out of the LMS files, so the LMS keeps their current grade: "
-                + ", ".join(_who(entry) for entry in self.no_submission)
+                f"in the roster but with no submission in the batch ({len(self.no_submission)}),"
+                " so left out of the LMS files, where their grade stays as it is (enter a 0 "
+                "or an extension there): " + "; ".join(_who(e) for e in self.no_submission)
             )
         for lms, entries in self.no_identity.items():
             if entries:
                 lines.append(
-                    f"{_entries(len(entries))} no {LMS_NAMES[lms]} identity and are left "
-                    f"out of {lms}.csv: " + ", ".join(_who(entry) for entry in entries)
+                    f"left out of {lms}.csv, with no {LMS_NAMES[lms]} identity in the roster "
+                    f"({len(entries)}): "
+                    + "; ".join(_who(entry) for entry in entries)
+                    + f"; fill in {' or '.join(IDENTITY_COLUMNS[lms])} for them"
                 )
         lines += self.warnings
         return lines
-
-
-def _entries(count: int) -> str:
-    return f"{count} roster entr{'y has' if count == 1 else 'ies have'}"
 
 
 def _who(entry: RosterEntry) -> str:
