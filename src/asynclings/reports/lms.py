@@ -14,8 +14,10 @@ The formats, as their publishers and course support pages describe them:
   https://github.com/PrairieLearn/PrairieLearn/issues/4547, which tested an import).
   A column without an id is matched by name, or creates an assignment. Canvas's
   export puts a ``Points Possible`` row right under the header (its Student cell is
-  ``    Points Possible``); the file written here has that row too, so it reads
-  exactly like an export. Text is UTF-8 and quoted by RFC 4180
+  ``    Points Possible``) and takes such a file back; the file written here has that
+  row too, so it reads exactly like an export (the import guides found describe the
+  columns, not that row: drop it if your Canvas's preview lists it as a learner).
+  Text is UTF-8 and quoted by RFC 4180
   (https://developerdocs.instructure.com/services/canvas/sis/file.sis_csv).
 * **Moodle** (Grades > Import > CSV file). Any header: on the preview page the
   instructor maps one identifier column ("Map from") to a user field ("Map to":
@@ -36,18 +38,13 @@ The formats, as their publishers and course support pages describe them:
 **The roster** (``--roster roster.csv``) is a UTF-8 CSV file with a header row; column
 names are case-insensitive, in any order, and every one but ``submission`` optional:
 
-=====================  ==============================================================
-``submission``         the submission's id in the batch (its folder or zip name)
-``name``               the learner's name as the LMS shows it (Canvas: ``Last, First``)
-``canvas_id``          Canvas's user ID (the export's ``ID`` column)
-``sis_user_id``        Canvas's ``SIS User ID``
-``sis_login_id``       Canvas's ``SIS Login ID``
-``section``            Canvas's ``Section``
-``email``              Moodle: the profile's email address, in the profile's case
-``username``           Moodle's username (and Blackboard's, unless below)
-``idnumber``           Moodle's ID number
-``blackboard_username``  Blackboard's Username, when it differs from ``username``
-=====================  ==============================================================
+* ``submission``: the submission's id in the batch (its folder or zip name);
+* ``name``: the learner's name as the LMS shows it (Canvas: ``Last, First``);
+* ``canvas_id``, ``sis_user_id``, ``sis_login_id``, ``section``: Canvas's ``ID``,
+  ``SIS User ID``, ``SIS Login ID`` and ``Section``;
+* ``email``, ``username``, ``idnumber``: Moodle's email address (in the profile's
+  case), username and ID number;
+* ``blackboard_username``: Blackboard's Username, when it differs from ``username``.
 
 A file is written for each LMS whose identities the roster has: Canvas with any of
 ``canvas_id``/``sis_user_id``/``sis_login_id``, Moodle with any of
