@@ -268,6 +268,24 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     help="Grade without the bubblewrap sandbox (machines that cannot run it). Every "
     "output says so.",
 )
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV mapping submission ids to LMS identities: also write canvas.csv, moodle.csv "
+    "and blackboard.csv (see docs/instructors.md).",
+)
+@click.option(
+    "--lms-assignment",
+    default="asyncio exercises",
+    show_default=True,
+    help="The grade column's name in the LMS files.",
+)
+@click.option("--canvas-assignment-id", default="", help="Canvas's id of the assignment.")
+@click.option("--blackboard-column-id", default="", help="Blackboard's Column ID of the column.")
+@click.option(
+    "--lms-per-exercise", is_flag=True, help="Add one LMS column per exercise beside the total."
+)
 def grade(
     submissions: Path,
     out: Path,
@@ -277,6 +295,11 @@ def grade(
     force: bool,
     seed: int | None,
     no_sandbox: bool,
+    roster: Path | None,
+    lms_assignment: str,
+    canvas_assignment_id: str,
+    blackboard_column_id: str,
+    lms_per_exercise: bool,
 ) -> None:
     """Grade every submission in SUBMISSIONS (a folder or .zip per learner).
 
@@ -288,7 +311,20 @@ def grade(
     from .grading.batch import BatchOptions
     from .grading.console import run_batch
     from .grading.worker import Limits
+    from .reports.lms import LmsOptions, RosterError, load_roster
 
+    lms = None
+    if roster is not None:
+        try:  # a bad roster is refused before anything is graded
+            lms = (
+                load_roster(roster),
+                LmsOptions(
+                    lms_assignment, canvas_assignment_id, blackboard_column_id, lms_per_exercise
+                ),
+            )
+        except RosterError as problem:
+            click.echo(f"not graded: {problem}.")
+            sys.exit(2)
     options = BatchOptions(
         jobs=jobs or BatchOptions().jobs,
         limits=Limits(timeout=timeout, memory_mb=memory),
@@ -296,7 +332,7 @@ def grade(
         sandbox=not no_sandbox,
         seed=seed,
     )
-    sys.exit(run_batch(submissions, out, options))
+    sys.exit(run_batch(submissions, out, options, lms=lms))
 
 
 @main.command("nbgrader")

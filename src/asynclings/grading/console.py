@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..reports.files import write_outputs
+from ..reports.lms import LmsOptions, Roster, write_lms_exports
 from ..results import SubmissionResult
 from .batch import BatchOptions, NotSubmissions, SandboxUnavailable, grade_batch
 from .sandbox import HOW_TO_FIX
@@ -22,7 +23,13 @@ from .sandbox import HOW_TO_FIX
 __all__ = ["run_batch"]
 
 
-def run_batch(submissions: Path, out: Path, options: BatchOptions) -> int:
+def run_batch(
+    submissions: Path,
+    out: Path,
+    options: BatchOptions,
+    *,
+    lms: tuple[Roster, LmsOptions] | None = None,
+) -> int:
     """Grade, write every output, print the summary; the exit status to return."""
     console = Console(highlight=False)
     progress = Progress(
@@ -71,6 +78,10 @@ def run_batch(submissions: Path, out: Path, options: BatchOptions) -> int:
 
     write_report(out / "report.html", run.results)
     _summary(console, run.results, run.graded, run.notes, time.perf_counter() - started, out)
+    if lms is not None:
+        roster, lms_options = lms
+        for line in write_lms_exports(run.results, roster, out, lms_options).lines():
+            console.print(f"[yellow]lms[/]: {escape(line)}", soft_wrap=True)
     return 0
 
 
