@@ -292,3 +292,33 @@ def test_question_html_starts_the_editor_with_the_stub_under_the_graded_name(cou
     assert "{{" not in page  # nothing for the page's Mustache to expand
     for tag in ("pl-question-panel", "pl-submission-panel", "pl-external-grader-results"):
         assert tag in parsed.tags
+
+
+def test_a_stub_with_mustache_braces_is_loaded_from_a_file_beside_the_page(tmp_path, monkeypatch):
+    """question.html is a Mustache template: text with ``{{`` would be expanded, so such
+    a stub is the editor's source file instead of its inline text."""
+    import dataclasses
+
+    import asynclings.manifest
+    from asynclings.prairielearn import question_html
+
+    real = exercise("ex02_gather")
+    braced = tmp_path / "ex02_gather.py"
+    braced.write_text('TEMPLATE = "{{name}}"\n')
+
+    @dataclasses.dataclass(frozen=True)
+    class Braced:
+        module: str = real.module
+        title: str = real.title
+        topic: str = real.topic
+        stub: Path = braced
+
+    monkeypatch.setattr(asynclings.manifest, "exercise", lambda module: Braced())
+    page, starting = question_html("ex02_gather")
+    assert starting == braced.read_text()
+    assert "{{" not in page
+    parsed = _Editors()
+    parsed.feed(page)
+    ((attrs, text),) = parsed.editors
+    assert attrs["file-name"] == "ex02_gather.py"
+    assert attrs["source-file-name"] == "initial_code.py" and text == ""
