@@ -406,6 +406,45 @@ def gradescope_bundle(
     click.echo(f"wrote {path}: upload it as the autograder (Ubuntu base image)")
 
 
+@main.command("prairielearn")
+@click.argument("course", type=click.Path(file_okay=False, path_type=Path))
+@_EXERCISES
+@click.option(
+    "--image",
+    default="prairielearn/grader-python",
+    show_default=True,
+    help="The Docker image PrairieLearn grades in: the one you built from "
+    "serverFilesCourse/asynclings/Dockerfile and pushed.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=30, max=600),
+    default=120,
+    show_default=True,
+    help="Seconds PrairieLearn gives one grading job (at most 600).",
+)
+def prairielearn(course: Path, chosen: tuple[str, ...], image: str, timeout: int) -> None:
+    """Write externally graded PrairieLearn questions into the course folder COURSE.
+
+    One question per exercise (questions/<exercise>/: info.json, question.html with the
+    stub in a file editor, tests/) and the grader in serverFilesCourse/asynclings/ (its
+    entrypoint run.sh, the kit as a wheel, a Dockerfile for the grading image). Each
+    rubric item becomes one test with its points and explanation. See
+    docs/instructors.md.
+    """
+    from .prairielearn import write_course
+
+    modules = [_resolve(name) for name in chosen] or None
+    for path in write_course(course, modules, image=image, timeout=timeout):
+        click.echo(f"wrote {path}")
+    if image == "prairielearn/grader-python":
+        click.echo(
+            "next: build the grading image from serverFilesCourse/asynclings/Dockerfile, "
+            "push it, then run this again with --image YOUR/IMAGE (docs/instructors.md); "
+            "without it each grading job installs the kit first"
+        )
+
+
 @main.group()
 def classroom() -> None:
     """GitHub Classroom: the template repository and its grading steps."""

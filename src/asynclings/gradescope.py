@@ -190,7 +190,7 @@ def run(root: Path, config_path: Path | None = None) -> dict[str, Any]:
 
 
 def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, Any]:
-    from .grading.batch import BatchOptions, SandboxUnavailable, grade_batch
+    from .grading.single import grade_one
     from .grading.worker import Limits
     from .manifest import exercises
 
@@ -207,37 +207,20 @@ def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, An
             started,
         )
     metadata = _metadata(root)
-    with tempfile.TemporaryDirectory(prefix="asynclings-gradescope-") as scratch:
-        batch = Path(scratch) / "batch"
-        learner_id = str(metadata.get("id") or "submission")
-        shutil.copytree(submission, batch / learner_id, symlinks=True)
-        if not any(p.name in {f"{m}.py" for m in modules} for p in batch.rglob("*.py")):
-            return _failure(
-                "No exercise module was found in the submission: name each file after its "
-                f"exercise ({', '.join(f'`{m}.py`' for m in modules)}), at any depth.",
-                started,
-            )
-        limits = Limits(timeout=float(config.get("timeout", 120.0)))
-        gradebook = Path(scratch) / "gradebook.sqlite"
-        unsandboxed_because = ""
-        try:
-            run_ = grade_batch(
-                batch, gradebook, BatchOptions(jobs=1, limits=limits), survey_layout=False
-            )
-        except SandboxUnavailable as problem:
-            # The container is the sandbox Gradescope gives each submission; the result
-            # says it ran without ours, and why.
-            unsandboxed_because = _sandbox_problem(problem)
-            print(f"asynclings: grading without the sandbox: {unsandboxed_because}")
-            run_ = grade_batch(
-                batch,
-                gradebook,
-                BatchOptions(jobs=1, limits=limits, sandbox=False),
-                survey_layout=False,
-            )
-    result = run_.results[0]
+    limits = Limits(timeout=float(config.get("timeout", 120.0)))
+    graded = grade_one(submission, str(metadata.get("id") or "submission"), modules, limits)
+    if graded is None:
+        return _failure(
+            "No exercise module was found in the submission: name each file after its "
+            f"exercise ({', '.join(f'`{m}.py`' for m in modules)}), at any depth.",
+            started,
+        )
+    unsandboxed_because = ""
+    if graded.sandbox_problem is not None:
+        unsandboxed_because = _sandbox_problem(graded.sandbox_problem)
+        print(f"asynclings: graded without the sandbox: {unsandboxed_because}")
     return results_json(
-        result,
+        graded.result,
         modules,
         hidden,
         seconds=time.monotonic() - started,
