@@ -26,7 +26,13 @@ from asynclings.grading.collect import BrokenArtifact, collect_artifacts, read_a
 from asynclings.grading.worker import Limits
 from asynclings.manifest import exercise, exercises
 from asynclings.results import LEARNER_WORKFLOW
-from support import MUTANTS
+from support import (
+    MUTANTS,
+    assert_graded_sequential_ex02,
+    check_your_work,
+    printed_commands,
+    run_printed,
+)
 
 MODULES = ["ex02_gather", "ex05_lock_counter", "ex07_timeouts"]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -59,6 +65,30 @@ def test_the_template_holds_stubs_and_a_wheel_without_solutions(template):
     assert not any("solutions" in name for name in names)
     assert "testpaths = exercises" in (template / "pytest.ini").read_text()
     assert not list(template.rglob("classroom*"))
+
+
+def test_the_readmes_and_the_stubs_commands_grade_in_the_template(template, tmp_path):
+    repo = tmp_path / "repo"  # the learner's clone of their repository
+    shutil.copytree(template, repo, ignore=shutil.ignore_patterns("*.whl"))
+    shutil.copyfile(
+        MUTANTS / "ex02_gather" / "sequential.py", repo / "exercises" / "ex02_gather.py"
+    )
+    block = (repo / "README.md").read_text().split("```bash\n", 1)[1].split("```", 1)[0]
+    typed = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    commands = [c for c in typed if c.startswith(("asynclings", "pytest"))]
+    assert commands == [
+        "asynclings check ex02",
+        "pytest",
+        "pytest exercises/ex02_gather.py",
+        "asynclings hint ex02",
+    ]
+    for command in commands:  # at the top, as the README says
+        code, out = run_printed(command, repo)
+        assert_graded_sequential_ex02(command, code, out)
+        if command == "pytest":  # every exercise of the template
+            assert re.search(r"total +7/30", out), out
+    for command in printed_commands(check_your_work("ex02_gather")):  # beside the file
+        assert_graded_sequential_ex02(command, *run_printed(command, repo / "exercises"))
 
 
 def test_the_workflow_parses_and_wires_install_grade_summary_and_upload(template):
@@ -322,6 +352,43 @@ def test_forged_or_broken_artifacts_are_refused_with_the_reason(graded, tmp_path
     data = _forge(json.loads(graded["wrong"][3].read_text()), how)
     with pytest.raises(BrokenArtifact, match=re.escape(FORGERIES[how])):
         read_artifact(json.dumps(data).encode())
+
+
+def _paths(value, prefix=()):
+    """Every key path into ``value``: the artifact's envelope, the submission, ex02."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield (*prefix, key)
+            if key != "exercises" or prefix == ("submission", "results"):
+                yield from _paths(inner, (*prefix, key))
+    elif isinstance(value, list) and prefix[-1] == "exercises":
+        yield from _paths(value[1], (*prefix, 1))  # ex02_gather
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        yield from _paths(value[0], (*prefix, 0))
+
+
+def test_no_damage_to_an_artifact_crashes_its_reading(graded):
+    original = json.loads(graded["wrong"][3].read_text())
+    paths = [p for p in _paths(original) if p[:1] != ("exercises",)]
+    assert len(paths) > 30
+    for path in paths:
+        for replacement in (None, True, "x", [], {}, -1, float("inf"), "DELETE"):
+            data = json.loads(json.dumps(original))
+            parent = data
+            for key in path[:-1]:
+                parent = parent[key]
+            if replacement == "DELETE":
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = replacement
+            try:
+                _, result = read_artifact(json.dumps(data).encode())
+            except BrokenArtifact as broken:
+                assert str(broken), path
+                continue
+            assert 0 <= result.points <= result.max_points == 100, (path, replacement)
+    with pytest.raises(BrokenArtifact, match="nested too deeply"):
+        read_artifact(b"[" * 100_000 + b"]" * 100_000)
 
 
 def test_collect_lists_broken_artifacts_and_grades_the_rest(graded, tmp_path):

@@ -206,7 +206,7 @@ def _item(rubric_item: Any, data: Any, where: str) -> ItemResult:
         status,
         _expect(data, "message", (str,), where)[:4000],
         _expect(data, "details", (str,), where)[:8000],
-        float(seconds) if seconds >= 0 else 0.0,
+        float(seconds) if 0 <= seconds < 1e6 else 0.0,
         problem if status == "failed" else None,
     )
 
@@ -268,6 +268,8 @@ def read_artifact(data: bytes) -> tuple[dict[str, Any], SubmissionResult]:
         top = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise BrokenArtifact(f"it is not JSON ({error})") from None
+    except RecursionError:
+        raise BrokenArtifact("it is JSON nested too deeply to be results") from None
     if type(top) is not dict:
         raise BrokenArtifact("it is not a JSON object")
     kind = _expect(top, "format", (str,), "results.json")
@@ -334,7 +336,7 @@ def read_artifact(data: bytes) -> tuple[dict[str, Any], SubmissionResult]:
         reason=_expect(submission, "reason", (str,), "submission")[:4000],
         notes=_strings(submission, "notes", "submission", 20),
         kit=_expect(submission, "kit", (str,), "submission")[:200],
-        seconds=float(seconds) if seconds >= 0 else 0.0,
+        seconds=float(seconds) if 0 <= seconds < 1e6 else 0.0,
         sandbox=LEARNER_WORKFLOW,
         data_seed=seed,
     )
