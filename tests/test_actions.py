@@ -254,6 +254,24 @@ def test_a_folder_that_is_not_there_fails_the_step_with_a_reason(tmp_path):
     assert "is not a folder" in result.output
 
 
+def test_a_grader_that_cannot_run_says_so_in_the_summary(tmp_path, monkeypatch):
+    import asynclings.actions as actions
+
+    def broken(folder, *, timeout):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(actions, "grade_folder", broken)
+    (tmp_path / "exercises").mkdir()
+    summary = tmp_path / "summary.md"
+    code = actions.grade_step(
+        tmp_path / "exercises", summary=summary, results=tmp_path / "results.json"
+    )
+    assert code == 1
+    assert "not graded" in summary.read_text()
+    assert "no space left on device" in summary.read_text()
+    assert not (tmp_path / "results.json").exists()
+
+
 def _artifacts(graded, root: Path) -> Path:
     """The layouts an instructor ends up with: gh run download's folder, the web page's
     zip in a folder, a nested organisation folder."""

@@ -431,7 +431,19 @@ def grade_step(
             f"{folder}, as the template has them",
         )
         return 1
-    result = grade_folder(folder, timeout=timeout)
+    try:
+        result = grade_folder(folder, timeout=timeout)
+    except Exception as error:  # the run must say why it has no results, not just fail
+        message = (
+            f"grading could not run ({type(error).__name__}: {error}); nothing was graded "
+            "and no results.json was written: rerun the workflow, and tell your instructor "
+            "if it fails again"
+        )
+        if summary is not None:
+            with summary.open("a", encoding="utf-8") as file:
+                file.write(f"# asynclings: not graded\n\n{_cell(message)}\n")
+        print(f"::error title=asynclings::{_data(message)}")
+        return 1
     if summary is not None:
         with summary.open("a", encoding="utf-8") as file:
             file.write(summary_markdown(result, chosen))
