@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from markdown_it import MarkdownIt  # installed with rich
 
 from asynclings.actions import write_template
 from asynclings.cli import main
@@ -161,8 +162,6 @@ def _run_grade_step(template: Path, repo: Path, name: str, tmp: Path):
 
 def _tables(markdown: str) -> list[list[list[str]]]:
     """Every table the job summary renders to (GitHub renders GFM: tables enabled)."""
-    from markdown_it import MarkdownIt
-
     tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
     tables, rows, cells, inside = [], [], [], False
     for token in tokens:
@@ -185,7 +184,6 @@ def _tables(markdown: str) -> list[list[list[str]]]:
 @pytest.fixture(scope="module")
 def graded(template, tmp_path_factory):
     """Each case's repository after its grade step: (completed, summary, results path)."""
-    pytest.importorskip("markdown_it")
     runs = {}
     for case, answers in ANSWERS.items():
         root = tmp_path_factory.mktemp(case)
