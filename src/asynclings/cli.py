@@ -446,39 +446,126 @@ def prairielearn(course: Path, chosen: tuple[str, ...], image: str, timeout: int
 
 
 @main.group()
-def classroom() -> None:
-    """GitHub Classroom: the template repository and its grading steps."""
+def actions() -> None:
+    """GitHub Actions: a template repository whose workflow grades every push."""
 
 
-@classroom.command("template")
+@actions.command("template")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @_EXERCISES
-def classroom_template(folder: Path, chosen: tuple[str, ...]) -> None:
-    """Write a GitHub Classroom template repository into FOLDER.
+def actions_template(folder: Path, chosen: tuple[str, ...]) -> None:
+    """Write a template repository for learners into FOLDER.
 
     The stubs in exercises/, a README for learners, the grader as a wheel and
-    .github/workflows/classroom.yml, which grades every push with points per rubric
-    item through GitHub Classroom's grading reporter. See docs/instructors.md.
+    .github/workflows/asynclings.yml, which grades every push: points per rubric item in
+    the job summary, an annotation on the learner's line per failed item, and
+    results.json uploaded as the artifact asynclings-results (`asynclings collect`
+    gathers them). See docs/instructors.md.
     """
-    from .classroom import write_template
+    from .actions import write_template
 
     modules = [_resolve(name) for name in chosen] or None
     for path in write_template(folder, modules):
         click.echo(f"wrote {path}")
+    click.echo(
+        f"next: push {folder} to GitHub, make it a template repository and create each "
+        "learner's repository from it (see docs/instructors.md)"
+    )
 
 
-@classroom.command("result")
-@click.argument("module", type=click.Path(dir_okay=False, path_type=Path))
-def classroom_result(module: Path) -> None:
-    """Grade MODULE and print `result=<base64 JSON>` for $GITHUB_OUTPUT.
+@actions.command("grade")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@_EXERCISES
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Append the Markdown verdicts to this file (the workflow passes $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the results (what `asynclings collect` reads) to this file.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=10),
+    default=120.0,
+    show_default=True,
+    help="Real seconds the grading may take.",
+)
+def actions_grade(
+    folder: Path,
+    chosen: tuple[str, ...],
+    summary: Path | None,
+    results: Path | None,
+    timeout: float,
+) -> None:
+    """Grade FOLDER in a GitHub Actions run (the template's grade step).
 
-    The JSON is what GitHub Classroom's grading reporter reads: one test per rubric
-    item with its points. The verdicts go to stderr, for the workflow's log.
+    Prints each exercise's points and one ::error annotation per failed rubric item, at
+    the learner's line where the verdict names it. Exits 0 whenever it graded, items
+    failed or not, so the workflow's next step uploads the results.
     """
-    from .classroom import print_result
+    from .actions import grade_step
 
-    _resolve(module.stem)
-    print_result(module)
+    modules = [_resolve(name) for name in chosen] or None
+    sys.exit(grade_step(folder, modules=modules, summary=summary, results=results, timeout=timeout))
+
+
+@main.command()
+@click.argument("artifacts", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for grades.csv, results/, feedback/, report.html and the gradebook.",
+)
+def collect(artifacts: Path, out: Path) -> None:
+    """Turn the learners' downloaded workflow artifacts into the gradebook and report.
+
+    ARTIFACTS holds one asynclings-results artifact per learner repository (folders or
+    zips, any depth; `gh run download`, see docs/instructors.md). Each is checked against
+    the rubric and its points recomputed; a broken or forged one is listed with the
+    reason. OUT gets what `asynclings grade` writes, marked as graded in the learners'
+    own workflows.
+    """
+    from .grading.collect import run_collect
+
+    sys.exit(run_collect(artifacts, out))
+
+
+CLASSROOM_RETIRED = (
+    "GitHub Classroom was retired in August 2026, so asynclings no longer writes a "
+    "Classroom workflow: use `asynclings actions template DIR` for a template repository "
+    "whose GitHub Actions workflow grades every push, and `asynclings collect` to gather "
+    "the results (see docs/instructors.md)"
+)
+
+
+@main.group(hidden=True)
+def classroom() -> None:
+    """Deprecated: GitHub Classroom was retired in August 2026; use `asynclings actions`."""
+
+
+@classroom.command(
+    "template", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
+)
+@click.argument("ignored", nargs=-1, type=click.UNPROCESSED)
+def classroom_template(ignored: tuple[str, ...]) -> None:
+    """Deprecated: use `asynclings actions template DIR`."""
+    raise click.ClickException(CLASSROOM_RETIRED)
+
+
+@classroom.command(
+    "result", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
+)
+@click.argument("ignored", nargs=-1, type=click.UNPROCESSED)
+def classroom_result(ignored: tuple[str, ...]) -> None:
+    """Deprecated: the template's grade step is `asynclings actions grade`."""
+    raise click.ClickException(CLASSROOM_RETIRED)
 
 
 def _resolve(name: str) -> str:

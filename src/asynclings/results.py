@@ -11,7 +11,19 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from .rubric import RubricItem
 
-__all__ = ["ExerciseResult", "ItemResult", "ModuleProblem", "Results", "SubmissionResult"]
+__all__ = [
+    "LEARNER_WORKFLOW",
+    "ExerciseResult",
+    "ItemResult",
+    "ModuleProblem",
+    "Results",
+    "SubmissionResult",
+]
+
+LEARNER_WORKFLOW = "learner workflow"
+""":attr:`SubmissionResult.sandbox` of verdicts that came from the learner's own GitHub
+Actions run (``asynclings collect``): not sandboxed by the kit, and the learner controls
+the workflow that produced them."""
 
 ItemStatus = Literal["passed", "failed"]
 ModuleProblem = Literal["not submitted", "not implemented", "does not load", "hung at import"]
@@ -204,9 +216,13 @@ class SubmissionResult:
     kit: str = ""
     seconds: float = 0.0
     sandbox: str = ""
-    """How the submission was isolated: ``bubblewrap``, or ``none`` (``--no-sandbox``)."""
+    """How the submission was isolated: ``bubblewrap``, ``none`` (``--no-sandbox``) or
+    :data:`LEARNER_WORKFLOW` (graded in the learner's own workflow run)."""
     data_seed: int | None = None
     """The seed its grading data was drawn from (``asynclings grade --seed`` replays it)."""
+    origin: str = ""
+    """Where verdicts not reached here came from: the learner's repository, commit and
+    workflow run (``asynclings collect``)."""
 
     @property
     def points(self) -> float:

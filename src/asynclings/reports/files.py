@@ -17,7 +17,7 @@ from typing import Any
 
 from ..manifest import exercise as find_exercise
 from ..manifest import exercises
-from ..results import ExerciseResult, SubmissionResult
+from ..results import LEARNER_WORKFLOW, ExerciseResult, SubmissionResult
 
 __all__ = [
     "Autograder",
@@ -85,6 +85,13 @@ def integrity_lines(result: SubmissionResult, *, unsandboxed_because: str = "") 
         lines.append(f"**Unsandboxed**: graded without the sandbox: {unsandboxed_because}.")
     elif result.sandbox == "none":
         lines.append("**Unsandboxed**: graded without the sandbox (`--no-sandbox`).")
+    elif result.sandbox == LEARNER_WORKFLOW:
+        origin = f" ({result.origin})" if result.origin else ""
+        lines.append(
+            "**From the learner's own workflow**: these verdicts were reached in the "
+            f"learner's GitHub Actions run{origin}, not in a sandbox of the grader's, and "
+            "the learner controls that workflow (`asynclings collect`)."
+        )
     return lines
 
 

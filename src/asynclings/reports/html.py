@@ -30,7 +30,7 @@ from markupsafe import Markup, escape
 
 from .. import __version__
 from ..manifest import exercises
-from ..results import ExerciseResult, ExerciseStatus, SubmissionResult
+from ..results import LEARNER_WORKFLOW, ExerciseResult, ExerciseStatus, SubmissionResult
 from .files import file_stem
 
 __all__ = ["render_report", "write_report"]
@@ -401,6 +401,7 @@ def render_report(results: list[SubmissionResult]) -> str:
         failures=_common_failures(counted),
         review=review,
         unsandboxed=sum(1 for r in results if r.sandbox == "none"),
+        learner_run=sum(1 for r in results if r.sandbox == LEARNER_WORKFLOW),
         modules=modules,
         rows=[_row(r, modules) for r in sorted(results, key=lambda r: r.submission)],
     )
