@@ -452,3 +452,34 @@ def test_every_exercise_can_be_in_the_template(tmp_path):
     assert sorted(p.stem for p in (tmp_path / "exercises").glob("*.py")) == [
         e.module for e in exercises()
     ]
+
+
+def test_collect_writes_the_lms_gradebooks_from_a_roster(graded, tmp_path):
+    artifacts = _artifacts(graded, tmp_path)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "submission,name,email,username\n"
+        "asyncio-correct,Ada Lovelace,ada@example.org,ada\n"
+        "asyncio-wrong,Alan Turing,alan@example.org,alan\n"
+        "asyncio-absent,Grace Hopper,grace@example.org,grace\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["collect", str(artifacts), "--out", str(out), "--roster", str(roster)]
+    )
+    assert result.exit_code == 0, result.output
+    with (out / "grades.csv").open() as file:
+        totals = {row["submission"]: row["total"] for row in csv.DictReader(file)}
+    with (out / "moodle.csv").open() as file:
+        moodle = {row["Username"]: row["asyncio exercises"] for row in csv.DictReader(file)}
+    assert moodle == {"ada": totals["asyncio-correct"], "alan": totals["asyncio-wrong"]}
+    report = (out / "roster-report.txt").read_text()
+    assert "asyncio-broken" in report and "asyncio-absent" in report  # listed, not dropped
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nAda\n", encoding="utf-8")
+    refused = CliRunner().invoke(
+        main, ["collect", str(artifacts), "--out", str(tmp_path / "o2"), "--roster", str(bad)]
+    )
+    assert refused.exit_code == 2 and "not graded:" in refused.output
+    assert not (tmp_path / "o2").exists()

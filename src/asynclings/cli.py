@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,61 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     sys.exit(pytest.main(args))
 
 
+def _lms_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of the LMS gradebook files, shared by `grade` and `collect`."""
+    for option in reversed(
+        [
+            click.option(
+                "--roster",
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="CSV mapping submission ids to LMS identities: also write canvas.csv, "
+                "moodle.csv and blackboard.csv (see docs/instructors.md).",
+            ),
+            click.option(
+                "--lms-assignment",
+                default="asyncio exercises",
+                show_default=True,
+                help="The grade column's name in the LMS files.",
+            ),
+            click.option(
+                "--canvas-assignment-id", default="", help="Canvas's id of the assignment."
+            ),
+            click.option(
+                "--blackboard-column-id", default="", help="Blackboard's Column ID of the column."
+            ),
+            click.option(
+                "--lms-per-exercise",
+                is_flag=True,
+                help="Add one LMS column per exercise beside the total.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _lms(
+    roster: Path | None,
+    assignment: str,
+    canvas_assignment_id: str,
+    blackboard_column_id: str,
+    per_exercise: bool,
+) -> tuple[Any, Any] | None:
+    """The roster and LMS options, or ``None`` without a roster; a bad roster ends the
+    command (exit 2) before anything is graded or written."""
+    if roster is None:
+        return None
+    from .reports.lms import LmsOptions, RosterError, load_roster
+
+    try:
+        options = LmsOptions(assignment, canvas_assignment_id, blackboard_column_id, per_exercise)
+        return load_roster(roster), options
+    except RosterError as problem:
+        click.echo(f"not graded: {problem}.")
+        sys.exit(2)
+
+
 @main.command()
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
@@ -268,24 +324,7 @@ def test(paths: tuple[Path, ...], seed: int | None) -> None:
     help="Grade without the bubblewrap sandbox (machines that cannot run it). Every "
     "output says so.",
 )
-@click.option(
-    "--roster",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="CSV mapping submission ids to LMS identities: also write canvas.csv, moodle.csv "
-    "and blackboard.csv (see docs/instructors.md).",
-)
-@click.option(
-    "--lms-assignment",
-    default="asyncio exercises",
-    show_default=True,
-    help="The grade column's name in the LMS files.",
-)
-@click.option("--canvas-assignment-id", default="", help="Canvas's id of the assignment.")
-@click.option("--blackboard-column-id", default="", help="Blackboard's Column ID of the column.")
-@click.option(
-    "--lms-per-exercise", is_flag=True, help="Add one LMS column per exercise beside the total."
-)
+@_lms_options
 def grade(
     submissions: Path,
     out: Path,
@@ -311,20 +350,8 @@ def grade(
     from .grading.batch import BatchOptions
     from .grading.console import run_batch
     from .grading.worker import Limits
-    from .reports.lms import LmsOptions, RosterError, load_roster
 
-    lms = None
-    if roster is not None:
-        try:  # a bad roster is refused before anything is graded
-            lms = (
-                load_roster(roster),
-                LmsOptions(
-                    lms_assignment, canvas_assignment_id, blackboard_column_id, lms_per_exercise
-                ),
-            )
-        except RosterError as problem:
-            click.echo(f"not graded: {problem}.")
-            sys.exit(2)
+    lms = _lms(roster, lms_assignment, canvas_assignment_id, blackboard_column_id, lms_per_exercise)
     options = BatchOptions(
         jobs=jobs or BatchOptions().jobs,
         limits=Limits(timeout=timeout, memory_mb=memory),
@@ -523,7 +550,16 @@ def actions_grade(
     required=True,
     help="Folder for grades.csv, results/, feedback/, report.html and the gradebook.",
 )
-def collect(artifacts: Path, out: Path) -> None:
+@_lms_options
+def collect(
+    artifacts: Path,
+    out: Path,
+    roster: Path | None,
+    lms_assignment: str,
+    canvas_assignment_id: str,
+    blackboard_column_id: str,
+    lms_per_exercise: bool,
+) -> None:
     """Turn the learners' downloaded workflow artifacts into the gradebook and report.
 
     ARTIFACTS holds one asynclings-results artifact per learner repository (folders or
@@ -534,7 +570,8 @@ def collect(artifacts: Path, out: Path) -> None:
     """
     from .grading.collect import run_collect
 
-    sys.exit(run_collect(artifacts, out))
+    lms = _lms(roster, lms_assignment, canvas_assignment_id, blackboard_column_id, lms_per_exercise)
+    sys.exit(run_collect(artifacts, out, lms=lms))
 
 
 CLASSROOM_RETIRED = (

@@ -31,6 +31,7 @@ from typing import Any, get_args
 
 from .. import __version__
 from ..manifest import Exercise, exercises
+from ..reports.lms import LmsOptions, Roster, write_lms_exports
 from ..results import (
     LEARNER_WORKFLOW,
     ExerciseResult,
@@ -423,7 +424,7 @@ def collect_artifacts(folder: Path) -> CollectRun:
     return CollectRun(collected, notes)
 
 
-def run_collect(folder: Path, out: Path) -> int:
+def run_collect(folder: Path, out: Path, *, lms: tuple[Roster, LmsOptions] | None = None) -> int:
     """``asynclings collect``: read, write every output, print the summary; the exit
     status to return."""
     from rich.console import Console
@@ -451,6 +452,10 @@ def run_collect(folder: Path, out: Path) -> int:
         for result in run.results:
             book.save(result)
     write_outputs(out, run.results)
+    if lms is not None:
+        roster, lms_options = lms
+        for line in write_lms_exports(run.results, roster, out, lms_options).lines():
+            console.print(f"[yellow]lms[/]: {escape(line)}", soft_wrap=True)
     write_report(out / "report.html", run.results)
     console.print(
         "[yellow]FROM LEARNERS' WORKFLOWS[/]: these verdicts were reached in each learner's "
