@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -428,3 +431,62 @@ def test_the_kubernetes_indexed_job_maps_its_index_to_a_shard():
         for v in doc["spec"]["template"]["spec"]["volumes"]
     }
     assert len(claims) == 1  # both see the same shards folder
+
+
+def _shell(command: str, cwd: Path, **env: str) -> None:
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    done = subprocess.run(
+        ["sh", "-c", command],
+        cwd=cwd,
+        env={**os.environ, "PATH": path, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, (command, done.stdout, done.stderr)
+
+
+def _small_class(root: Path) -> Path:
+    subs = root / "submissions"
+    _learner(subs, "jo", {"ex02_gather": exercise("ex02_gather").solution})
+    _learner(subs, "bea", {"ex02_gather": MUTANTS / "ex02_gather" / "sequential.py"})
+    _learner(subs, "ivy", {"notes": "print('no exercise here')\n"})
+    return subs
+
+
+@pytest.mark.slow
+def test_the_actions_commands_grade_and_merge_a_class(tmp_path):
+    (workflow,) = _load("github-actions.yml")
+    _small_class(tmp_path)
+    grade = next(
+        s["run"] for s in workflow["jobs"]["grade"]["steps"] if "--shard" in s.get("run", "")
+    )
+    for shard in workflow["jobs"]["grade"]["strategy"]["matrix"]["shard"]:
+        _shell(grade.replace("${{ matrix.shard }}", str(shard)), tmp_path, SEED=SEED)
+        shutil.copytree(tmp_path / f"out-{shard}", tmp_path / "shards" / f"out-{shard}")
+    merge = next(
+        s["run"] for s in workflow["jobs"]["merge"]["steps"] if "merge" in s.get("run", "")
+    )
+    _shell(merge, tmp_path)
+    _shell(f"asynclings grade submissions --seed {SEED} --out whole", tmp_path)
+    merged = (tmp_path / "grades" / "grades.csv").read_bytes()
+    assert merged == (tmp_path / "whole" / "grades.csv").read_bytes()
+    assert b"jo,0,10," in merged
+
+
+@pytest.mark.slow
+def test_the_kubernetes_commands_grade_and_merge_a_class(tmp_path):
+    (job,) = _load("kubernetes-grade-job.yaml")
+    (merge,) = _load("kubernetes-merge-job.yaml")
+    _small_class(tmp_path)
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    grade = container["command"][-1].replace("/data", str(tmp_path))
+    for index in range(job["spec"]["completions"]):
+        _shell(grade, tmp_path, JOB_COMPLETION_INDEX=str(index), **env)
+    (merger,) = merge["spec"]["template"]["spec"]["containers"]
+    _shell(merger["command"][-1].replace("/data", str(tmp_path)), tmp_path)
+    _shell(f"asynclings grade submissions --seed {env['SEED']} --out whole", tmp_path)
+    merged = (tmp_path / "grades" / "grades.csv").read_bytes()
+    assert merged == (tmp_path / "whole" / "grades.csv").read_bytes()
+    assert b"jo,0,10," in merged
