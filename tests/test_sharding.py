@@ -372,6 +372,8 @@ def test_merge_refuses_without_a_gradebook(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(MergeRefused, match="holds no gradebook.sqlite"):
         merge_shards([tmp_path / "empty"])
+    with pytest.raises(MergeRefused, match="out-9 does not exist"):
+        merge_shards([tmp_path / "out-9"])
 
 
 # The example workflows -------------------------------------------------------------------

@@ -91,6 +91,11 @@ def _damaged(path: Path, why: str) -> MergeRefused:
 def read_shard(source: Path) -> ShardOutput:
     """The gradebook in ``source`` (a shard's output folder, or the file itself)."""
     path = source / GRADEBOOK if source.is_dir() else source
+    if not source.exists():
+        raise MergeRefused(
+            f"{source} does not exist: pass the --out folder of each "
+            "`asynclings grade --shard K/N`; was that shard's output downloaded?"
+        )
     if not path.is_file():
         raise MergeRefused(
             f"{source} holds no {GRADEBOOK}: pass the --out folder of each "
