@@ -324,6 +324,14 @@ def _lms(
     help="Grade without the bubblewrap sandbox (machines that cannot run it). Every "
     "output says so.",
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    default=None,
+    callback=lambda _ctx, _param, value: _shard(value),
+    help="Grade only the K-th of N slices of SUBMISSIONS (K from 1 to N; chosen by a "
+    "hash of each submission's id), for `asynclings merge`. Needs --seed.",
+)
 @_lms_options
 def grade(
     submissions: Path,
@@ -339,6 +347,7 @@ def grade(
     canvas_assignment_id: str,
     blackboard_column_id: str,
     lms_per_exercise: bool,
+    shard: Any,
 ) -> None:
     """Grade every submission in SUBMISSIONS (a folder or .zip per learner).
 
@@ -351,6 +360,11 @@ def grade(
     from .grading.console import run_batch
     from .grading.worker import Limits
 
+    if shard is not None and shard.count > 1 and seed is None:
+        raise click.UsageError(
+            "--shard needs --seed: every shard of one run must draw its grading data from "
+            "the same seed, e.g. --shard 1/4 --seed 2026 on each machine"
+        )
     lms = _lms(roster, lms_assignment, canvas_assignment_id, blackboard_column_id, lms_per_exercise)
     options = BatchOptions(
         jobs=jobs or BatchOptions().jobs,
@@ -358,8 +372,57 @@ def grade(
         force=force,
         sandbox=not no_sandbox,
         seed=seed,
+        shard=shard,
     )
     sys.exit(run_batch(submissions, out, options, lms=lms))
+
+
+def _shard(value: str | None) -> Any:
+    from .grading.shard import Shard
+
+    try:
+        return None if value is None else Shard.parse(value)
+    except ValueError as problem:
+        raise click.BadParameter(str(problem), param_hint="--shard") from None
+
+
+@main.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the merged gradebook, grades.csv, results/, feedback/, report.html.",
+)
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Merge even if some shards of the run are missing (their submissions are left "
+    "out, with a warning). Default: refuse.",
+)
+def merge(shards: tuple[Path, ...], out: Path, allow_partial: bool) -> None:
+    """Merge the outputs of `asynclings grade --shard K/N` (each shard's --out folder)
+    into one gradebook and report, as one unsharded `asynclings grade` writes them.
+
+    Refuses (exit status 2) shards of different runs (another N, --seed, kit or
+    submissions folder), shards that disagree about a submission, a missing or damaged
+    gradebook and, unless --allow-partial, a run with shards missing.
+    """
+    from .grading.merge import MergeRefused, describe, merge_shards, write_merged
+
+    try:
+        run = merge_shards(list(shards), allow_partial=allow_partial)
+    except MergeRefused as problem:
+        click.echo(f"not merged: {problem}", err=True)
+        sys.exit(2)
+    write_merged(out, run)
+    for warning in run.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for note in run.notes:
+        click.echo(f"note: {note}")
+    click.echo(describe(run))
+    click.echo(f"written: {out}/grades.csv, results/, feedback/, report.html, gradebook.sqlite")
 
 
 @main.command("nbgrader")

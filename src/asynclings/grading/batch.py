@@ -32,6 +32,7 @@ from .gradebook import Gradebook
 from .intake import Entry, Intake, NotSubmissions, collect, discover, survey
 from .messages import Reply
 from .sandbox import SandboxUnavailable, WorkerDied, WorkerPool, check_sandbox
+from .shard import Shard
 from .worker import Limits
 
 __all__ = [
@@ -60,6 +61,9 @@ class BatchOptions:
     """Draw every submission's grading data from this seed (reproduce a run); by
     default each submission gets its own, drawn from a secret made for the batch."""
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    shard: Shard | None = None
+    """Grade only this slice of the folder (``--shard K/N``); it needs ``seed``, so that
+    every shard draws its data as one unsharded run would."""
 
     def data_seed(self, content_hash: str) -> int:
         if self.seed is not None:
@@ -365,16 +369,38 @@ def grade_batch(
     was saved.
     """
     started = time.perf_counter()
+    shard = options.shard or Shard(1, 1)
+    if shard.count > 1 and options.seed is None:
+        raise ValueError(
+            "grading a shard needs a seed shared by every shard (--seed): without one each "
+            "shard would draw its grading data from a secret of its own"
+        )
     entries, notes = discover(submissions)
     intakes = [collect(entry) for entry in entries]
     if survey_layout:
         survey(submissions, entries, intakes)  # NotSubmissions: nothing written
+    folder = [
+        [entry.id, intake.content_hash] for entry, intake in zip(entries, intakes, strict=True)
+    ]
+    chosen = [shard.holds(entry.id) for entry in entries]
+    entries = [entry for entry, keep in zip(entries, chosen, strict=True) if keep]
+    intakes = [intake for intake, keep in zip(intakes, chosen, strict=True) if keep]
     gradebook_path.parent.mkdir(parents=True, exist_ok=True)
     # A submission graded without the sandbox is due for grading again with it.
     kit = kit_fingerprint() + ("" if options.sandbox else "+unsandboxed")
     children = _Children(max(1, options.jobs), sandboxed=options.sandbox)
     graded: list[str] = []
     with Gradebook(gradebook_path) as book:
+        book.record_batch(
+            {
+                "shards": [shard.index],
+                "of": shard.count,
+                "seed": options.seed,
+                "kit": kit,
+                "folder": folder,
+                "notes": notes,
+            }
+        )
         pending: list[tuple[Entry, Intake]] = []
         for entry, intake in zip(entries, intakes, strict=True):
             if options.force or not book.is_current(entry.id, intake.content_hash, kit):

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from ..results import SubmissionResult
 
@@ -31,6 +32,14 @@ CREATE TABLE IF NOT EXISTS grades (
     flags        TEXT NOT NULL DEFAULT ''
 )
 """
+_BATCH_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batch (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)
+"""
+"""Facts about the last run that wrote the gradebook (its shard, seed, kit and the
+submissions folder it saw), as JSON values: what ``asynclings merge`` checks."""
 _ADDED = {"sandbox": "TEXT NOT NULL DEFAULT ''", "flags": "TEXT NOT NULL DEFAULT ''"}
 """Columns newer than the first gradebooks: added to an older file when it is opened."""
 
@@ -43,6 +52,7 @@ class Gradebook:
         self._db = sqlite3.connect(path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
+        self._db.execute(_BATCH_SCHEMA)
         present = {row[1] for row in self._db.execute("PRAGMA table_info(grades)")}
         for column, kind in _ADDED.items():
             if column not in present:
@@ -93,6 +103,19 @@ class Gradebook:
             "SELECT result FROM grades WHERE submission = ?", (submission,)
         ).fetchone()
         return None if row is None else SubmissionResult.from_dict(json.loads(row[0]))
+
+    def record_batch(self, facts: dict[str, Any]) -> None:
+        """Replace the facts about the run that writes this gradebook."""
+        self._db.execute("DELETE FROM batch")
+        self._db.executemany(
+            "INSERT INTO batch (key, value) VALUES (?, ?)",
+            [(key, json.dumps(value)) for key, value in facts.items()],
+        )
+        self._db.commit()
+
+    def batch(self) -> dict[str, Any]:
+        """The facts :meth:`record_batch` recorded (empty for an older gradebook)."""
+        return {key: json.loads(value) for key, value in self._db.execute("SELECT * FROM batch")}
 
     def submissions(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT submission FROM grades ORDER BY 1")]
