@@ -53,7 +53,7 @@ def nbgrader(course: Path, *args: str) -> None:
 
 
 def notebook_run(scratch: Path, learners: dict[str, dict[str, str]]) -> tuple[float, dict]:
-    from asynclings.nbgrader_course import write_assignment
+    from asynclings.integrations.nbgrader import write_assignment
 
     course = scratch / "course"
     write_assignment(course, "asyncio")

@@ -20,11 +20,11 @@ import yaml
 from click.testing import CliRunner
 from markdown_it import MarkdownIt  # installed with rich
 
-from asynclings.actions import write_template
 from asynclings.cli import main
 from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.collect import BrokenArtifact, collect_artifacts, read_artifact
 from asynclings.grading.worker import Limits
+from asynclings.integrations.actions import write_template
 from asynclings.manifest import exercise, exercises
 from asynclings.results import LEARNER_WORKFLOW
 from support import (
@@ -62,7 +62,7 @@ def test_the_template_holds_stubs_and_a_wheel_without_solutions(template):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     assert "asynclings/_content/graders/ex02_gather.py" in names
-    assert "asynclings/actions.py" in names
+    assert "asynclings/integrations/actions.py" in names
     assert not any("solutions" in name for name in names)
     assert "testpaths = exercises" in (template / "pytest.ini").read_text()
     assert not list(template.rglob("classroom*"))
@@ -253,7 +253,7 @@ def test_a_folder_that_is_not_there_fails_the_step_with_a_reason(tmp_path):
 
 
 def test_a_grader_that_cannot_run_says_so_in_the_summary(tmp_path, monkeypatch):
-    import asynclings.actions as actions
+    import asynclings.integrations.actions as actions
 
     def broken(folder, *, timeout):
         raise OSError("no space left on device")

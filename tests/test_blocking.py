@@ -25,7 +25,7 @@ from asynclings.cli import main as cli
 from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.worker import Limits
 from asynclings.harness.blocking import BlockingError, detect_blocking
-from asynclings.notebook import grade_answer
+from asynclings.integrations.notebook import grade_answer
 from support import MUTANTS, ROOT
 
 THREADING_LOCK_MUTANTS = {

@@ -24,9 +24,9 @@ import pytest
 from click.testing import CliRunner
 
 from asynclings.cli import main
-from asynclings.gradescope import bundle
 from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.worker import Limits
+from asynclings.integrations.gradescope import bundle
 from asynclings.manifest import exercise
 from asynclings.rubric import rubric_of
 from support import MUTANTS
@@ -231,7 +231,7 @@ def test_a_submission_without_modules_gets_a_valid_results_file_that_explains(au
 
 
 def test_items_ids_hide_exactly_their_gradescope_test():
-    from asynclings.gradescope import results_json
+    from asynclings.integrations.gradescope import results_json
     from asynclings.results import ExerciseResult, ItemResult, Results, SubmissionResult
 
     runner = CliRunner()
@@ -252,11 +252,13 @@ def test_items_ids_hide_exactly_their_gradescope_test():
 
 
 def test_bundle_hide_refuses_an_unknown_id_and_passes_valid_ones_on(tmp_path, monkeypatch):
-    import asynclings.gradescope
+    import asynclings.integrations.gradescope
 
     calls = []
     monkeypatch.setattr(
-        asynclings.gradescope, "bundle", lambda out, modules, **kw: calls.append(kw) or out
+        asynclings.integrations.gradescope,
+        "bundle",
+        lambda out, modules, **kw: calls.append(kw) or out,
     )
     out = str(tmp_path / "autograder.zip")
     runner = CliRunner()

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from asynclings.cli import main
 from asynclings.grading.gradebook import Gradebook
+from asynclings.integrations.lms import LmsOptions, RosterError, load_roster, write_lms_exports
 from asynclings.manifest import exercise, exercises
-from asynclings.reports.lms import LmsOptions, RosterError, load_roster, write_lms_exports
 from support import ROOT
 
 MODULES = [e.module for e in exercises()]

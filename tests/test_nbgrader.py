@@ -22,9 +22,9 @@ import pytest
 
 from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.worker import Limits
+from asynclings.integrations.nbgrader import docstring_markdown, exercise_notebook, write_assignment
+from asynclings.integrations.notebook import ANSWER_MARKER, _without_placeholders, answer_source
 from asynclings.manifest import exercise
-from asynclings.nbgrader_course import docstring_markdown, exercise_notebook, write_assignment
-from asynclings.notebook import ANSWER_MARKER, _without_placeholders, answer_source
 from support import MUTANTS
 
 nbformat = pytest.importorskip("nbformat", reason="nbgrader is a dev dependency")
@@ -209,8 +209,8 @@ def test_the_teaching_text_becomes_markdown():
 
 @pytest.mark.slow
 def test_every_instructor_copy_validates_and_its_answer_gets_full_marks(tmp_path):
+    from asynclings.integrations.notebook import grade_answer
     from asynclings.manifest import exercises
-    from asynclings.notebook import grade_answer
 
     written = write_assignment(tmp_path, "asyncio")
     assert [p.stem for p in written] == [e.module for e in exercises()]
@@ -228,7 +228,7 @@ def test_every_instructor_copy_validates_and_its_answer_gets_full_marks(tmp_path
 
 
 def test_each_notebook_says_how_to_check_in_the_notebook_and_its_cell_grades(monkeypatch, capsys):
-    from asynclings import notebook as notebook_module
+    from asynclings.integrations import notebook as notebook_module
     from asynclings.manifest import exercises
 
     for each in exercises():
@@ -238,7 +238,9 @@ def test_each_notebook_says_how_to_check_in_the_notebook_and_its_cell_grades(mon
         assert "Check your work" not in intro and "pytest" not in intro, each.module
         assert "asynclings check" not in intro and "Run the self-check cell" in intro
         check_cells = ["".join(c["source"]) for c in cells if c["id"] == f"{each.module}-check"]
-        assert check_cells == [f'from asynclings.notebook import check\n\ncheck("{each.module}")\n']
+        assert check_cells == [
+            f'from asynclings.integrations.notebook import check\n\ncheck("{each.module}")\n'
+        ]
     # The self-check cell, run as it stands after the learner ran their answer cell.
     answer = f"{ANSWER_MARKER}{MODULE}\n" + (MUTANTS / MODULE / "sequential.py").read_text()
     monkeypatch.setattr(notebook_module, "_history", lambda: ["import asyncio", answer])

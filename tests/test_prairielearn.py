@@ -24,8 +24,8 @@ from click.testing import CliRunner
 from asynclings.cli import main
 from asynclings.grading.batch import BatchOptions, grade_batch
 from asynclings.grading.worker import Limits
+from asynclings.integrations.prairielearn import ENTRYPOINT
 from asynclings.manifest import exercise
-from asynclings.prairielearn import ENTRYPOINT
 from asynclings.rubric import rubric_of
 from support import MUTANTS
 
@@ -300,7 +300,7 @@ def test_a_stub_with_mustache_braces_is_loaded_from_a_file_beside_the_page(tmp_p
     import dataclasses
 
     import asynclings.manifest
-    from asynclings.prairielearn import question_html
+    from asynclings.integrations.prairielearn import question_html
 
     real = exercise("ex02_gather")
     braced = tmp_path / "ex02_gather.py"

@@ -270,7 +270,7 @@ def _lms(
     command (exit 2) before anything is graded or written."""
     if roster is None:
         return None
-    from .reports.lms import LmsOptions, RosterError, load_roster
+    from .integrations.lms import LmsOptions, RosterError, load_roster
 
     try:
         options = LmsOptions(assignment, canvas_assignment_id, blackboard_column_id, per_exercise)
@@ -446,7 +446,7 @@ def nbgrader_command(
     Then, in COURSE: `nbgrader generate_assignment ASSIGNMENT`, collect, and
     `nbgrader autograde ASSIGNMENT` (see docs/nbgrader.md).
     """
-    from .nbgrader_course import write_assignment
+    from .integrations.nbgrader import write_assignment
 
     modules = [_resolve(name) for name in chosen] or None
     written = write_assignment(course, assignment, modules, _hidden(hide, modules))
@@ -489,7 +489,7 @@ def gradescope_bundle(
     reference solutions) and config.json. Each rubric item becomes one Gradescope test
     with its points and explanation. See docs/instructors.md.
     """
-    from .gradescope import bundle
+    from .integrations.gradescope import bundle
 
     modules = [_resolve(name) for name in chosen] or None
     path = bundle(out, modules, hidden=_hidden(hide, modules), timeout=timeout)
@@ -522,7 +522,7 @@ def prairielearn(course: Path, chosen: tuple[str, ...], image: str, timeout: int
     rubric item becomes one test with its points and explanation. See
     docs/instructors.md.
     """
-    from .prairielearn import write_course
+    from .integrations.prairielearn import write_course
 
     modules = [_resolve(name) for name in chosen] or None
     for path in write_course(course, modules, image=image, timeout=timeout):
@@ -552,7 +552,7 @@ def actions_template(folder: Path, chosen: tuple[str, ...]) -> None:
     results.json uploaded as the artifact asynclings-results (`asynclings collect`
     gathers them). See docs/instructors.md.
     """
-    from .actions import write_template
+    from .integrations.actions import write_template
 
     modules = [_resolve(name) for name in chosen] or None
     for path in write_template(folder, modules):
@@ -598,7 +598,7 @@ def actions_grade(
     the learner's line where the verdict names it. Exits 0 whenever it graded, items
     failed or not, so the workflow's next step uploads the results.
     """
-    from .actions import grade_step
+    from .integrations.actions import grade_step
 
     modules = [_resolve(name) for name in chosen] or None
     sys.exit(grade_step(folder, modules=modules, summary=summary, results=results, timeout=timeout))

@@ -30,8 +30,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, get_args
 
 from .. import __version__
+from ..integrations.lms import LmsOptions, Roster, write_lms_exports
 from ..manifest import Exercise, exercises
-from ..reports.lms import LmsOptions, Roster, write_lms_exports
 from ..results import (
     LEARNER_WORKFLOW,
     ExerciseResult,

@@ -14,8 +14,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..integrations.lms import LmsOptions, Roster, write_lms_exports
 from ..reports.files import write_outputs
-from ..reports.lms import LmsOptions, Roster, write_lms_exports
 from ..results import SubmissionResult
 from .batch import BatchOptions, NotSubmissions, SandboxUnavailable, grade_batch
 from .sandbox import HOW_TO_FIX

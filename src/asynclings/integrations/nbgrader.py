@@ -10,7 +10,7 @@ One notebook per exercise, written to ``COURSE/source/ASSIGNMENT/``:
 3. a cell to try the answer with top-level ``await``;
 4. a self-check cell: ``check("ex02_gather")`` prints every item's verdict;
 5. one locked, graded test cell per rubric item, worth the rubric's points, calling
-   :func:`asynclings.notebook.grade_item`. Items named with ``--hide`` (or all of them)
+   :func:`asynclings.integrations.notebook.grade_item`. Items named with ``--hide`` (or all of them)
    sit between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``.
 
 ``COURSE/nbgrader_config.py`` is written if there is none: it replaces solutions with a
@@ -29,9 +29,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .manifest import Exercise, exercises
+from ..manifest import Exercise, exercises
+from ..rubric import rubric_of
 from .notebook import ANSWER_MARKER
-from .rubric import rubric_of
 
 __all__ = ["CONFIG", "write_assignment"]
 
@@ -222,7 +222,7 @@ def exercise_notebook(exercise: Exercise, hidden: set[str] | None = None) -> dic
         _cell("code", _TRY.format(function=_first_function(exercise)), f"{module}-try", None),
         _cell(
             "code",
-            f'from asynclings.notebook import check\n\ncheck("{module}")\n',
+            f'from asynclings.integrations.notebook import check\n\ncheck("{module}")\n',
             f"{module}-check",
             None,
         ),
@@ -239,11 +239,11 @@ def exercise_notebook(exercise: Exercise, hidden: set[str] | None = None) -> dic
             body = (
                 "# A hidden rubric item: its check is revealed at grading time.\n"
                 "### BEGIN HIDDEN TESTS\n"
-                f"from asynclings.notebook import grade_item\n\n{call}"
+                f"from asynclings.integrations.notebook import grade_item\n\n{call}"
                 "### END HIDDEN TESTS\n"
             )
         else:
-            body = f"from asynclings.notebook import grade_item\n\n{call}"
+            body = f"from asynclings.integrations.notebook import grade_item\n\n{call}"
         source = f"# {item.points:g} point{'s' if item.points != 1 else ''}: {item.title}\n{body}"
         cells.append(
             _cell(

@@ -6,7 +6,7 @@ Autograder" page, holding at its root:
 * ``setup.sh``: installs Python 3.11+ if the image lacks it (and bubblewrap), makes a
   virtualenv in ``/autograder/source/venv`` and installs the kit from the wheel in the
   bundle (built without the reference solutions);
-* ``run_autograder``: runs ``python -m asynclings.gradescope run``;
+* ``run_autograder``: runs ``python -m asynclings.integrations.gradescope run``;
 * ``config.json``: which exercises this assignment grades, which rubric items are
   hidden until the due date, the time limit;
 * ``wheels/asynclings-*.whl``.
@@ -82,7 +82,7 @@ rm -rf "$SOURCE/venv"
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 # Grades /autograder/submission into /autograder/results/results.json.
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
-exec "$ROOT/source/venv/bin/python" -m asynclings.gradescope run --root "$ROOT" \
+exec "$ROOT/source/venv/bin/python" -m asynclings.integrations.gradescope run --root "$ROOT" \
   --config "$ROOT/source/config.json"
 """
 
@@ -95,7 +95,7 @@ def bundle(
     timeout: float = 120.0,
 ) -> Path:
     """Write the autograder zip to ``out``."""
-    from .manifest import exercises
+    from ..manifest import exercises
     from .packaging import build_wheel
 
     chosen = [e.module for e in exercises() if modules is None or e.module in modules]
@@ -157,7 +157,7 @@ def results_json(
     ``unsandboxed_because``: why it was graded without the sandbox (empty: it was not,
     or ``--no-sandbox`` said so).
     """
-    from .reports.files import Autograder, gradescope_json
+    from ..reports.files import Autograder, gradescope_json
 
     options = Autograder(
         modules=tuple(modules),
@@ -190,9 +190,9 @@ def run(root: Path, config_path: Path | None = None) -> dict[str, Any]:
 
 
 def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, Any]:
-    from .grading.single import grade_one
-    from .grading.worker import Limits
-    from .manifest import exercises
+    from ..grading.single import grade_one
+    from ..grading.worker import Limits
+    from ..manifest import exercises
 
     config: dict[str, Any] = {}
     if config_path is not None and config_path.is_file():
@@ -240,7 +240,7 @@ def _sandbox_problem(problem: Exception) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m asynclings.gradescope")
+    parser = argparse.ArgumentParser(prog="python -m asynclings.integrations.gradescope")
     commands = parser.add_subparsers(dest="command", required=True)
     runner = commands.add_parser("run", help="grade the submission (inside the container)")
     runner.add_argument("--root", type=Path, default=Path("/autograder"))

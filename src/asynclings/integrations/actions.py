@@ -41,8 +41,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .results import LEARNER_WORKFLOW, ExerciseResult, ItemResult, SubmissionResult
+from .. import __version__
+from ..results import LEARNER_WORKFLOW, ExerciseResult, ItemResult, SubmissionResult
 
 __all__ = [
     "ARTIFACT_FORMAT",
@@ -168,7 +168,7 @@ results.json
 
 def write_template(folder: Path, modules: Sequence[str] | None = None) -> list[Path]:
     """Write the template repository into ``folder``; the files written."""
-    from .manifest import exercises
+    from ..manifest import exercises
     from .packaging import build_wheel
 
     chosen = [e for e in exercises() if modules is None or e.module in modules]
@@ -205,8 +205,8 @@ def write_template(folder: Path, modules: Sequence[str] | None = None) -> list[P
 def grade_folder(folder: Path, *, timeout: float = 120.0) -> SubmissionResult:
     """Grade ``folder`` as ``asynclings grade`` grades one learner's submission, in this
     machine's processes (the learner's own runner), and mark the result so."""
-    from .grading.batch import BatchOptions, grade_batch
-    from .grading.worker import Limits
+    from ..grading.batch import BatchOptions, grade_batch
+    from ..grading.worker import Limits
 
     with tempfile.TemporaryDirectory(prefix="asynclings-actions-") as scratch:
         batch = Path(scratch) / "batch"
@@ -422,7 +422,7 @@ def grade_step(
 ) -> int:
     """The workflow's grade step: grade, append the summary, print the annotations, write
     ``results.json``. Returns the exit status (0 whenever it graded)."""
-    from .manifest import exercises
+    from ..manifest import exercises
 
     chosen = [e.module for e in exercises() if not modules or e.module in modules]
     if not folder.is_dir():

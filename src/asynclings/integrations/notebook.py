@@ -4,7 +4,7 @@ A notebook made by ``asynclings nbgrader`` has, per exercise, an answer cell who
 first line names the exercise (``# asynclings: ex02_gather``), a self-check cell and one
 locked test cell per rubric item::
 
-    from asynclings.notebook import grade_item
+    from asynclings.integrations.notebook import grade_item
     grade_item("ex02_gather", "test_results_in_url_order")
 
 :func:`grade_item` takes the latest run of the answer cell from the kernel's input
@@ -28,9 +28,9 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from .manifest import exercise
-from .results import ExerciseResult, Results
-from .run import grade_isolated
+from ..manifest import exercise
+from ..results import ExerciseResult, Results
+from ..run import grade_isolated
 
 __all__ = ["ANSWER_MARKER", "check", "grade_item"]
 

@@ -15,8 +15,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import __version__
-from .manifest import content_root
+from .. import __version__
+from ..manifest import content_root
 
 __all__ = ["build_wheel"]
 
@@ -24,7 +24,7 @@ _CONTENT = ("curriculum.toml", "exercises", "graders")
 
 
 def _package_files() -> Iterator[tuple[str, Path]]:
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # src/asynclings
     for path in sorted(package.rglob("*")):
         relative = path.relative_to(package)
         if (

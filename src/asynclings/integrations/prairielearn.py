@@ -92,7 +92,7 @@ for candidate in "${CANDIDATES[@]}"; do
   path="$(command -v "$candidate" 2>/dev/null)" || continue
   recent "$path" || continue
   [[ -n "$BASE" ]] || BASE="$path"
-  if "$path" -c 'import asynclings.prairielearn' 2>/dev/null; then
+  if "$path" -c 'import asynclings.integrations.prairielearn' 2>/dev/null; then
     PYTHON="$path"
     break
   fi
@@ -112,7 +112,7 @@ all of its dependencies in serverFilesCourse/asynclings/wheels)"
   fi
   PYTHON="$VENV/bin/python"
 fi
-exec "$PYTHON" -m asynclings.prairielearn run --root "$ROOT"
+exec "$PYTHON" -m asynclings.integrations.prairielearn run --root "$ROOT"
 """
 
 DOCKERFILE = """\
@@ -154,7 +154,7 @@ def question_uuid(module: str) -> str:
 
 def info_json(module: str, *, image: str = DEFAULT_IMAGE, timeout: int = 120) -> dict[str, Any]:
     """The question's info.json for exercise ``module``."""
-    from .manifest import exercise
+    from ..manifest import exercise
 
     chosen = exercise(module)
     return {
@@ -178,7 +178,7 @@ def info_json(module: str, *, image: str = DEFAULT_IMAGE, timeout: int = 120) ->
 def question_html(module: str) -> tuple[str, str | None]:
     """question.html for ``module``, and the starting file's text when it must live
     beside it (a stub with ``{{`` or ``}}``, which the page's Mustache would expand)."""
-    from .manifest import exercise
+    from ..manifest import exercise
 
     chosen = exercise(module)
     stub = chosen.stub.read_text(encoding="utf-8")
@@ -204,7 +204,7 @@ def write_course(
 
     ``timeout``: the seconds PrairieLearn gives a grading job (at most 600); grading
     itself may take three quarters of it, the rest is for starting up."""
-    from .manifest import exercises
+    from ..manifest import exercises
     from .packaging import build_wheel
 
     chosen = [e.module for e in exercises() if modules is None or e.module in modules]
@@ -266,7 +266,7 @@ def results_json(
 ) -> dict[str, Any]:
     """PrairieLearn's results.json for one graded submission (a SubmissionResult):
     one test per rubric item of ``modules``."""
-    from .reports.files import integrity_lines, module_lines
+    from ..reports.files import integrity_lines, module_lines
 
     wanted = set(modules)
     shown = [e for e in result.results.exercises if e.module in wanted]
@@ -329,9 +329,9 @@ def _sandbox_problem(problem: Exception) -> str:
 
 
 def _grade(root: Path, started: float) -> dict[str, Any]:
-    from .grading.single import grade_one
-    from .grading.worker import Limits
-    from .manifest import exercises
+    from ..grading.single import grade_one
+    from ..grading.worker import Limits
+    from ..manifest import exercises
 
     config: dict[str, Any] = {}
     config_path = root / "tests" / "config.json"
@@ -387,7 +387,7 @@ def run(root: Path) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m asynclings.prairielearn")
+    parser = argparse.ArgumentParser(prog="python -m asynclings.integrations.prairielearn")
     commands = parser.add_subparsers(dest="command", required=True)
     runner = commands.add_parser("run", help="grade the submission (inside the container)")
     runner.add_argument("--root", type=Path, default=Path("/grade"))
