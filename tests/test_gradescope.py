@@ -42,6 +42,11 @@ SUBMISSIONS = {
         "ex02_gather": (MUTANTS / "ex02_gather" / "sequential.py").read_text(),
         "ex05_lock_counter": (MUTANTS / "ex05_lock_counter" / "no_lock.py").read_text(),
     },
+    "another wrong": {
+        "ex02_gather": (MUTANTS / "ex02_gather" / "settled_raises.py").read_text(),
+        "ex05_lock_counter": (MUTANTS / "ex05_lock_counter" / "lock_per_call.py").read_text(),
+    },
+    "stub": {m: exercise(m).stub.read_text() for m in MODULES},
     "broken": {"ex02_gather": "def fetch_all(:\n", "ex05_lock_counter": "\xff"},
     "hanging": {"ex02_gather": "import time\nwhile True:\n    time.sleep(1)\n"},
     "empty": {},
@@ -180,7 +185,7 @@ def _batch_scores(tmp_path: Path, files: dict[str, str]) -> dict[str, float]:
     }
 
 
-@pytest.mark.parametrize("name", ["correct", "wrong", "broken", "hanging"])
+@pytest.mark.parametrize("name", ["correct", "wrong", "another wrong", "stub", "broken", "hanging"])
 def test_each_item_is_a_test_scored_as_the_batch_scores_it(autograder, tmp_path, name):
     files = SUBMISSIONS[name]
     metadata = {"id": 4242, "users": [{"name": "Ada Lovelace", "email": "ada@example.org"}]}

@@ -34,6 +34,10 @@ WRONG = {
     "ex02_gather": (MUTANTS / "ex02_gather" / "sequential.py").read_text(),
     "ex05_lock_counter": (MUTANTS / "ex05_lock_counter" / "no_lock.py").read_text(),
 }
+ANOTHER_WRONG = {
+    "ex02_gather": (MUTANTS / "ex02_gather" / "settled_raises.py").read_text(),
+    "ex05_lock_counter": (MUTANTS / "ex05_lock_counter" / "lock_per_call.py").read_text(),
+}
 BROKEN = {"ex02_gather": b"def fetch_all(:\n", "ex05_lock_counter": b"\xff"}
 TOP = {
     "gradable": bool,
@@ -134,12 +138,14 @@ def _batch_points(tmp_path: Path, module: str, text: str | bytes) -> dict[str, f
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["correct", "wrong", "broken"])
+@pytest.mark.parametrize("kind", ["correct", "wrong", "another wrong", "stub", "broken"])
 @pytest.mark.parametrize("module", MODULES)
 def test_each_item_is_a_test_scored_as_the_batch_scores_it(course, tmp_path, module, kind):
     text = {
         "correct": exercise(module).solution.read_text(),
         "wrong": WRONG[module],
+        "another wrong": ANOTHER_WRONG[module],
+        "stub": exercise(module).stub.read_text(),
         "broken": BROKEN[module],
     }[kind]
     data = _grade(_job(course, tmp_path / "grade", module, {f"{module}.py": text}))
@@ -154,6 +160,9 @@ def test_each_item_is_a_test_scored_as_the_batch_scores_it(course, tmp_path, mod
     assert "Unsandboxed" not in data["message"]
     if kind == "correct":
         assert data["score"] == 1.0 and all(t["message"] == "passed" for t in data["tests"])
+        return
+    if kind == "stub":
+        assert data["score"] == 0.0 and "not implemented yet" in data["message"]
         return
     lost = [t for t in data["tests"] if t["points"] < t["max_points"]]
     assert lost and all(t["message"] and t["message"] != "passed" for t in lost)
