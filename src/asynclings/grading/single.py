@@ -29,6 +29,19 @@ class Graded:
     result: SubmissionResult
     sandbox_problem: SandboxUnavailable | None = None
 
+    def unsandboxed_because(self, place: str, install_hint: str) -> str:
+        """Why it ran without the sandbox, in the platform's words (``place``: "this
+        autograder image"; ``install_hint``: what installs bubblewrap there); empty if
+        it ran in the sandbox. Said on the grader's log as well."""
+        if self.sandbox_problem is None:
+            return ""
+        if shutil.which("bwrap") is None:
+            reason = f"bubblewrap is not installed in {place} ({install_hint})"
+        else:
+            reason = f"the sandbox failed its start-up check in {place} ({self.sandbox_problem})"
+        print(f"asynclings: graded without the sandbox: {reason}")
+        return reason
+
 
 def grade_one(
     submission: Path, learner: str, modules: Collection[str], limits: Limits

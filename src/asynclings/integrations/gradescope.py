@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -215,10 +214,10 @@ def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, An
             f"exercise ({', '.join(f'`{m}.py`' for m in modules)}), at any depth.",
             started,
         )
-    unsandboxed_because = ""
-    if graded.sandbox_problem is not None:
-        unsandboxed_because = _sandbox_problem(graded.sandbox_problem)
-        print(f"asynclings: graded without the sandbox: {unsandboxed_because}")
+    unsandboxed_because = graded.unsandboxed_because(
+        "this autograder image",
+        "setup.sh installs it with apt-get when the image has apt-get and runs setup.sh as root",
+    )
     return results_json(
         graded.result,
         modules,
@@ -227,16 +226,6 @@ def _grade(root: Path, config_path: Path | None, started: float) -> dict[str, An
         learner=_learner(metadata),
         unsandboxed_because=unsandboxed_because,
     )
-
-
-def _sandbox_problem(problem: Exception) -> str:
-    """Why the sandbox did not run in this autograder, in Gradescope's terms."""
-    if shutil.which("bwrap") is None:
-        return (
-            "bubblewrap is not installed in this autograder image (setup.sh installs it "
-            "with apt-get when the image has apt-get and runs setup.sh as root)"
-        )
-    return f"the sandbox failed its start-up check in this autograder image ({problem})"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -51,7 +51,6 @@ import argparse
 import html
 import json
 import os
-import shutil
 import sys
 import time
 import traceback
@@ -318,16 +317,6 @@ def results_json(
     }
 
 
-def _sandbox_problem(problem: Exception) -> str:
-    """Why the sandbox did not run in this grading container, in PrairieLearn's terms."""
-    if shutil.which("bwrap") is None:
-        return (
-            "bubblewrap is not installed in this grading image (the Dockerfile in "
-            "serverFilesCourse/asynclings installs it where the distribution has it)"
-        )
-    return f"the sandbox failed its start-up check in this grading container ({problem})"
-
-
 def _grade(root: Path, started: float) -> dict[str, Any]:
     from ..grading.single import grade_one
     from ..grading.worker import Limits
@@ -354,10 +343,10 @@ def _grade(root: Path, started: float) -> dict[str, Any]:
             f"No file named {expected} was submitted (found: {found}). Name the file "
             f"{expected} and submit again; this attempt was not counted."
         )
-    unsandboxed_because = ""
-    if graded.sandbox_problem is not None:
-        unsandboxed_because = _sandbox_problem(graded.sandbox_problem)
-        print(f"asynclings: graded without the sandbox: {unsandboxed_because}")
+    unsandboxed_because = graded.unsandboxed_because(
+        "this grading image",
+        "the Dockerfile in serverFilesCourse/asynclings installs it where the distribution has it",
+    )
     return results_json(
         graded.result,
         modules,
